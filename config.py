@@ -1,0 +1,129 @@
+"""Settings, every one from the environment, with safe defaults for the embedded mode.
+
+The embedded default is SQLite under instance/, inline jobs, simulated payments and
+mail kept in the outbox. Production sets DATABASE_URL, REDIS_URL, SMTP_URL and SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("APURI_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret() -> str:
+    """A secret generated once into instance/ so that no secret lives in the repo."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'apuri.sqlite3'}"
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled lazily in create_app
+    SQLALCHEMY_DATABASE_URI = None  # filled lazily in create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SMTP_URL = os.environ.get("SMTP_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Apuri <no-reply@apuri.localhost>")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
+
+    SESSION_COOKIE_NAME = "apuri_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ.get("REDIS_URL") or "memory://"
+    )
+    # Buyer lookups: per client address and per order, so that guessing is slow both ways.
+    LOOKUP_LIMIT_PER_CLIENT = os.environ.get("LOOKUP_LIMIT_PER_CLIENT", "20/hour")
+    LOOKUP_LIMIT_PER_ORDER = os.environ.get("LOOKUP_LIMIT_PER_ORDER", "10/hour")
+    LOGIN_LIMIT_PER_CLIENT = os.environ.get("LOGIN_LIMIT_PER_CLIENT", "10/minute")
+
+    BUYER_LINK_MAX_AGE_DAYS = int(os.environ.get("BUYER_LINK_MAX_AGE_DAYS", "365"))
+    BUYER_TOKEN_MAX_AGE_SECONDS = int(os.environ.get("BUYER_TOKEN_MAX_AGE_SECONDS", "3600"))
+    ORDER_PAGE_CACHE_SIZE = int(os.environ.get("ORDER_PAGE_CACHE_SIZE", "2048"))
+
+    LANGUAGES = ["fi", "sv", "da", "nb", "is", "en"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
+
+    JOBS_INLINE = not bool(os.environ.get("REDIS_URL"))
+    SEED_DEMO_ON_START = _bool("SEED_DEMO_ON_START", False)
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-not-for-production"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    JOBS_INLINE = True
+    REDIS_URL = None
+    SMTP_URL = None
+    SQLALCHEMY_RECORD_QUERIES = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def resolve(name: str | None = None) -> type[Config]:
+    return CONFIGS[(name or os.environ.get("APURI_ENV") or "development").lower()]
+
+
+def finish(settings: dict) -> None:
+    """Fill the settings that need the file system, only when nothing else set them."""
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _development_secret()
+    if not settings.get("SQLALCHEMY_DATABASE_URI"):
+        settings["SQLALCHEMY_DATABASE_URI"] = _database_url()

@@ -1,0 +1,188 @@
+"""Apuri: the post-purchase self-service portal. ``create_app`` builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+import config as settings
+from portal.extensions import babel, csrf, limiter, login_manager, migrate
+from portal.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(settings.INSTANCE_DIR),
+    )
+    app.config.from_object(settings.resolve(config_name))
+    app.config.update(overrides)
+    finish = {k: app.config.get(k) for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
+    settings.finish(finish)
+    app.config.update(finish)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+
+    from portal import models  # noqa: F401  (every table registered before migrate)
+    from portal.translations_build import compile_translations
+
+    compile_translations()
+
+    _db.init_app(app)
+    migrate.init_app(app, _db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    from portal.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    _configure_login()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    _register_sqlite_pragmas(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def _configure_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, nonce = session_id.partition(":")
+        user = _db.session.get(User, user_id)
+        if user is None or not user.active or user.session_nonce != nonce:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.api import bp as api_bp
+    from portal.buyers.views import bp as buyers_bp
+    from portal.console.views import bp as console_bp
+
+    app.register_blueprint(buyers_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.i18n import LANGUAGE_NAMES, current_language
+    from portal.money import format_money
+    from portal.orders.policy import next_step, status_label, tracking_url
+
+    @app.context_processor
+    def inject() -> dict:
+        return {
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_language": current_language,
+            "status_label": status_label,
+            "next_step": next_step,
+            "tracking_url": tracking_url,
+        }
+
+    @app.template_filter("money")
+    def money_filter(amount: int, currency: str) -> str:
+        return format_money(amount, currency, current_language())
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    from portal.errors import RateLimited
+
+    def page(status: int, title: str, message: str):
+        if request.path.startswith("/api/"):
+            from portal.api.errors import error_response
+
+            return error_response(status, None, message)
+        return render_template("error.html", title=title, message=message, status=status), status
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return page(404, _("Page not found"), _("We could not find that page. Check the address or start again from the order lookup."))
+
+    @app.errorhandler(405)
+    def not_allowed(_exc):
+        return page(405, _("Not allowed"), _("That action is not available here."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc):
+        return page(400, _("Please try again"), _("The form expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return page(413, _("Too large"), _("What you sent is too large."))
+
+    @app.errorhandler(429)
+    def limited(_exc):
+        response = page(429, _("Too many attempts"), str(RateLimited(60).message))
+        return response
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        _db.session.rollback()
+        return page(500, _("Something went wrong"), _("Nothing was changed. Please try again in a moment."))
+
+
+def _register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if g.get("private_page"):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _register_sqlite_pragmas(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = _db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

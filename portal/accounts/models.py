@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import new_id, utcnow
+from portal.extensions import db
+from portal.merchants.models import Merchant
+
+
+class Role(enum.StrEnum):
+    MERCHANT_ADMIN = "merchant_admin"
+    MERCHANT_AGENT = "merchant_agent"
+    SUPPORT_AGENT = "support_agent"
+    PLATFORM_ADMIN = "platform_admin"
+
+    @property
+    def is_merchant_role(self) -> bool:
+        return self in (Role.MERCHANT_ADMIN, Role.MERCHANT_AGENT)
+
+
+class User(UserMixin, db.Model):
+    """A staff member: merchant staff belong to one shop; platform roles to none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("usr"))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]))
+    merchant_id: Mapped[str | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login session's identity: rotating it ends every session of this user.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    merchant: Mapped[Merchant | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login
+        return f"{self.id}:{self.session_nonce}"

@@ -1,0 +1,7 @@
+"""JSON API v1 (API.md). The same services as the HTML portal."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from portal.api import views  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""API views: filled in by the API work."""
+from portal.api import bp  # noqa: F401

@@ -1,0 +1,109 @@
+"""What the buyer sees of an order: one summary used by the HTML page and the buyer API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.orders import policy
+from portal.orders.models import Order
+from portal.orders.services import merchant_today, refunds_of
+from portal.payments.models import Refund, RefundStatus
+
+
+@dataclass
+class OrderSummary:
+    order: Order
+    today: date
+    late: bool
+    status: str
+    refund_state: str | None
+    refunded: int
+    refunds: list[Refund]
+    timeline: list[policy.TimelineEntry]
+    other_orders: list[Order] = field(default_factory=list)
+
+    @property
+    def captured(self) -> int:
+        return self.order.payment.captured if self.order.payment else 0
+
+    @property
+    def tracking(self) -> list:
+        return self.order.shipments
+
+
+PAYMENT_METHODS = {
+    "card": _l("Card"),
+    "bank": _l("Online bank"),
+    "invoice": _l("Invoice"),
+    "mobilepay": _l("MobilePay"),
+    "vipps": _l("Vipps"),
+    "swish": _l("Swish"),
+    "klarna": _l("Klarna"),
+}
+
+
+def payment_method_label(method: str) -> str:
+    return str(PAYMENT_METHODS.get(method, method))
+
+
+def summarise(order: Order, *, now: datetime | None = None, with_other_orders: bool = True) -> OrderSummary:
+    """Everything the order page shows, in a fixed number of queries whatever the order's size."""
+    today = merchant_today(order.merchant, now)
+    late = policy.is_late(order.promised_delivery_date, order.delivery_status, today)
+    refunds = refunds_of(order.id)
+    refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
+    captured = order.payment.captured if order.payment else 0
+    timeline = [
+        policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))
+    ]
+    for shipment in order.shipments:
+        timeline.append(
+            policy.TimelineEntry(
+                at=shipment.created_at,
+                status="shipment_created",
+                label=str(_l("Shipment created with %(carrier)s", carrier=shipment.carrier)),
+                carrier=shipment.carrier,
+            )
+        )
+        for event in shipment.events:
+            timeline.append(
+                policy.TimelineEntry(
+                    at=event.occurred_at,
+                    status=event.status,
+                    label=policy.status_label(event.status),
+                    location=event.location,
+                    description=event.description,
+                    carrier=shipment.carrier,
+                )
+            )
+    timeline.sort(key=lambda entry: entry.at, reverse=True)
+    other_orders: list[Order] = []
+    if with_other_orders:
+        other_orders = list(
+            db.session.scalars(
+                select(Order)
+                .where(
+                    Order.customer_id == order.customer_id,
+                    Order.merchant_id == order.merchant_id,
+                    Order.id != order.id,
+                )
+                .order_by(Order.placed_at.desc())
+                .limit(20)
+            )
+        )
+    return OrderSummary(
+        order=order,
+        today=today,
+        late=late,
+        status=policy.buyer_status(order.delivery_status, late),
+        refund_state=policy.refund_state(refunded, captured),
+        refunded=refunded,
+        refunds=refunds,
+        timeline=timeline,
+        other_orders=other_orders,
+    )

@@ -1,0 +1,9 @@
+"""Flask commands: ``flask --app wsgi <command> --help``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    pass

@@ -1,0 +1,112 @@
+"""Database foundations: the declarative base, ids, time, and the unit of work."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Callable, Iterator, TypeVar
+
+from sqlalchemy import DateTime, MetaData, select
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_id(prefix: str) -> str:
+    """An opaque, unguessable id such as ``ord_5k2x...`` (80 random bits)."""
+    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(16))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored in UTC on every engine (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+class UnitOfWork:
+    """One transaction; callbacks registered for after the commit (mail, jobs, provider calls)."""
+
+    def __init__(self) -> None:
+        self._after_commit: list[Callable[[], Any]] = []
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        self._after_commit.append(callback)
+
+
+_current: list[UnitOfWork] = []
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    """Run a block in one transaction. Nested blocks join the outermost one.
+
+    Services never commit on their own: the outermost unit of work commits, then runs
+    what was registered with ``after_commit`` (so no e-mail leaves for a rolled-back change).
+    """
+    from portal.extensions import db
+
+    from flask import g
+
+    stack = g.setdefault("_uow_stack", [])
+    if stack:
+        yield stack[-1]
+        return
+    uow = UnitOfWork()
+    stack.append(uow)
+    try:
+        yield uow
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        stack.pop()
+    for callback in uow._after_commit:
+        callback()
+
+
+M = TypeVar("M")
+
+
+def lock_one(model: type[M], ident: str, **filters: Any) -> M | None:
+    """Fetch one row by id with a row lock (FOR UPDATE on PostgreSQL; SQLite locks the file)."""
+    from portal.extensions import db
+
+    stmt = select(model).filter_by(id=ident, **filters).with_for_update()
+    return db.session.scalars(stmt).first()

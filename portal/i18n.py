@@ -1,0 +1,44 @@
+"""Language of each request: the buyer's explicit choice, then the page's own language
+(the order's), then the browser's, then English."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+
+LANGUAGE_NAMES = {
+    "fi": "Suomi",
+    "sv": "Svenska",
+    "da": "Dansk",
+    "nb": "Norsk bokmål",
+    "is": "Íslenska",
+    "en": "English",
+}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    page_locale = g.get("page_locale")
+    if page_locale in languages:
+        return page_locale
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def current_language() -> str:
+    return str(get_locale() or "en")
+
+
+def set_page_locale(locale: str | None) -> None:
+    """A page about an order speaks the order's language unless the buyer chose another."""
+    if locale:
+        g.page_locale = locale
+        # Flask-Babel caches the locale per request; drop it so the page locale is seen.
+        from flask_babel import refresh
+
+        refresh()

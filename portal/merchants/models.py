@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import new_id, utcnow
+from portal.extensions import db
+
+
+class Merchant(db.Model):
+    """A shop: the tenant every other row belongs to."""
+
+    __tablename__ = "merchants"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("mer"))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    default_locale: Mapped[str] = mapped_column(String(5), default="fi")
+    country: Mapped[str] = mapped_column(String(2), default="FI")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    support_email: Mapped[str | None] = mapped_column(String(254))
+    support_phone: Mapped[str | None] = mapped_column(String(40))
+    policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Merchant {self.slug}>"
+
+
+class ApiKey(db.Model):
+    """A merchant's API key; only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("key"))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    merchant: Mapped[Merchant] = db.relationship()

@@ -1,0 +1,226 @@
+"""The shop's policy document: one section per capability, pure rules, no database.
+
+``merge_policy`` applies a partial document onto the current one and validates the result,
+raising ValidationFailed with the dotted field and the reason (e.g. a rate above the legal cap).
+Later capabilities add their sections here; the API and the console edit the same document.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import ValidationFailed
+
+STANDARD_REASONS = (
+    "changed_mind",
+    "wrong_size",
+    "defective",
+    "wrong_item",
+    "damaged_in_transit",
+    "not_as_described",
+    "other",
+)
+
+# Finnish consumer-credit caps (Kuluttajansuojalaki 7:17a).
+MAX_NOMINAL_RATE = Decimal("20")
+
+DEFAULT_POLICY: dict[str, dict[str, Any]] = {
+    "returns": {
+        "window_days": 14,
+        "non_returnable_skus": [],
+        "reasons": [],
+        "restocking_fee_pct": "0.00",
+        "store_credit_bonus_pct": "0.00",
+        "auto_approve_max": 0,
+    },
+    "claims": {"auto_accept_max_pct": "0.00", "auto_accept_max_amount": 0},
+    "instalments": {
+        "enabled": False,
+        "months": [3, 6, 12],
+        "nominal_rate": "0.00",
+        "monthly_fee": 0,
+        "setup_fee": 0,
+        "min_amount": 10000,
+        "max_amount": 500000,
+        "window_days": 14,
+    },
+    "sla": {"first_response_hours": 24, "resolution_hours": 72, "business_hours": None},
+}
+
+
+class Invalid(Exception):
+    def __init__(self, reason) -> None:
+        self.reason = reason
+
+
+def _int(lo: int, hi: int | None = None) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise Invalid(_l("Must be a whole number."))
+        if value < lo:
+            raise Invalid(_l("Must be at least %(min)s.", min=lo))
+        if hi is not None and value > hi:
+            raise Invalid(_l("Must be at most %(max)s.", max=hi))
+        return value
+
+    return check
+
+
+def _pct(hi: Decimal = Decimal("100"), cap_reason=None) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise Invalid(_l('Must be a percentage written as a decimal string, e.g. "9.90".'))
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise Invalid(_l('Must be a percentage written as a decimal string, e.g. "9.90".')) from None
+        if not number.is_finite() or number < 0:
+            raise Invalid(_l("Must be zero or more."))
+        if number > hi:
+            raise Invalid(cap_reason or _l("Must be at most %(max)s %%.", max=hi))
+        return f"{number.quantize(Decimal('0.01'))}"
+
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(_l("Must be true or false."))
+    return value
+
+
+def _skus(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+        raise Invalid(_l("Must be a list of product codes."))
+    return sorted({s.strip() for s in value})
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def _reasons(value: Any) -> list[dict]:
+    """The shop's own return reasons beside the standard ones: ``{code, labels: {lang: text}}``."""
+    if not isinstance(value, list):
+        raise Invalid(_l("Must be a list of reasons."))
+    seen: set[str] = set()
+    result = []
+    for reason in value:
+        if not isinstance(reason, dict) or not isinstance(reason.get("code"), str):
+            raise Invalid(_l("Each reason needs a code."))
+        code = reason["code"]
+        if not _CODE.match(code):
+            raise Invalid(_l("A reason code is lower-case letters, digits and underscores."))
+        if code in seen or code in STANDARD_REASONS:
+            raise Invalid(_l("The reason %(code)s is listed twice.", code=code))
+        labels = reason.get("labels") or {}
+        if not isinstance(labels, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items()
+        ):
+            raise Invalid(_l("Labels are texts by language code."))
+        seen.add(code)
+        result.append({"code": code, "labels": labels})
+    return result
+
+
+def _months(value: Any) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise Invalid(_l("Must be a list of month counts."))
+    check = _int(2, 60)
+    return sorted({check(v) for v in value})
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _business_hours(value: Any) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Invalid(_l("Must be empty or opening days and hours."))
+    days = value.get("days", [1, 2, 3, 4, 5])
+    if not isinstance(days, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+        raise Invalid(_l("Days are numbers from 1 (Monday) to 7 (Sunday)."))
+    start, end = value.get("start", "08:00"), value.get("end", "16:00")
+    if not (isinstance(start, str) and _HHMM.match(start) and isinstance(end, str) and _HHMM.match(end)):
+        raise Invalid(_l("Times are written as HH:MM."))
+    if start >= end:
+        raise Invalid(_l("Opening must come before closing."))
+    return {"days": sorted(set(days)), "start": start, "end": end}
+
+
+FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "returns": {
+        "window_days": _int(14, 365),
+        "non_returnable_skus": _skus,
+        "reasons": _reasons,
+        "restocking_fee_pct": _pct(),
+        "store_credit_bonus_pct": _pct(),
+        "auto_approve_max": _int(0),
+    },
+    "claims": {"auto_accept_max_pct": _pct(), "auto_accept_max_amount": _int(0)},
+    "instalments": {
+        "enabled": _bool,
+        "months": _months,
+        "nominal_rate": _pct(
+            MAX_NOMINAL_RATE,
+            _l(
+                "The nominal rate may be at most %(max)s %% a year (Finnish consumer-credit cap).",
+                max=MAX_NOMINAL_RATE,
+            ),
+        ),
+        "monthly_fee": _int(0),
+        "setup_fee": _int(0),
+        "min_amount": _int(0),
+        "max_amount": _int(0),
+        "window_days": _int(1, 365),
+    },
+    "sla": {
+        "first_response_hours": _int(1, 168),
+        "resolution_hours": _int(1, 720),
+        "business_hours": _business_hours,
+    },
+}
+
+
+def effective_policy(stored: dict | None) -> dict:
+    """The stored document over the defaults, so every section and field is always present."""
+    policy = copy.deepcopy(DEFAULT_POLICY)
+    for section, values in (stored or {}).items():
+        if section in policy and isinstance(values, dict):
+            policy[section].update({k: v for k, v in values.items() if k in policy[section]})
+    return policy
+
+
+def merge_policy(current: dict | None, patch: Any) -> dict:
+    """Merge a partial document onto the current policy; validate every field it touches."""
+    if not isinstance(patch, dict):
+        raise ValidationFailed(_l("The policy must be an object of sections."))
+    merged = effective_policy(current)
+    problems: dict[str, list] = {}
+    for section, values in patch.items():
+        if section not in FIELDS:
+            problems[section] = [_l("Unknown section.")]
+            continue
+        if not isinstance(values, dict):
+            problems[section] = [_l("Must be an object of settings.")]
+            continue
+        for field, value in values.items():
+            check = FIELDS[section].get(field)
+            if check is None:
+                problems[f"{section}.{field}"] = [_l("Unknown setting.")]
+                continue
+            try:
+                merged[section][field] = check(value)
+            except Invalid as exc:
+                problems[f"{section}.{field}"] = [exc.reason]
+    inst = merged["instalments"]
+    if inst["max_amount"] < inst["min_amount"] and not problems:
+        problems["instalments.max_amount"] = [_l("Must not be below the minimum amount.")]
+    if problems:
+        raise ValidationFailed(fields=problems)
+    return merged

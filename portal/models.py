@@ -1,0 +1,16 @@
+"""Imports every model so that Alembic and create_all see the whole schema."""
+
+from portal.accounts.models import Role, User  # noqa: F401
+from portal.audit.models import AuditEntry  # noqa: F401
+from portal.merchants.models import ApiKey, Merchant  # noqa: F401
+from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.orders.models import (  # noqa: F401
+    Customer,
+    Order,
+    OrderItem,
+    Payment,
+    Shipment,
+    TrackingEvent,
+    TrackingStatus,
+)
+from portal.payments.models import Refund, RefundStatus  # noqa: F401

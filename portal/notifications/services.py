@@ -1,0 +1,110 @@
+"""E-mail through the outbox: written in the caller's transaction, sent after the commit."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import urlparse
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from portal.db import UnitOfWork, utcnow
+from portal.extensions import db
+from portal.jobs import enqueue
+from portal.notifications.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def queue_email(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    recipient: str,
+    locale: str,
+    merchant_id: str | None,
+    context: dict,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Render ``templates/emails/<kind>.{txt,html}`` in the recipient's language into the outbox.
+
+    With a ``dedupe_key`` already in the outbox nothing new is written (a notice goes once).
+    """
+    if dedupe_key and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    with force_locale(locale):
+        subject = render_template(f"emails/{kind}.subject.txt", **context).strip()
+        text_body = render_template(f"emails/{kind}.txt", **context)
+        html_body = render_template(f"emails/{kind}.html", subject=subject, **context)
+    message = OutboxMessage(
+        merchant_id=merchant_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        locale=locale,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        status="queued" if current_app.config.get("SMTP_URL") else "held",
+    )
+    db.session.add(message)
+    db.session.flush()
+    if message.status == "queued":
+        message_id = message.id
+        uow.after_commit(lambda: enqueue(send_outbox_message, message_id))
+    return message
+
+
+def send_outbox_message(message_id: str) -> None:
+    """Job: send one queued message by SMTP; a failure is recorded and retried by the caller."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status == "sent":
+        return
+    url = urlparse(current_app.config["SMTP_URL"])
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="apuri.localhost")
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    message.attempts += 1
+    try:
+        smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+        with smtp_cls(url.hostname or "127.0.0.1", url.port or 25, timeout=10) as smtp:
+            if url.scheme == "smtp+starttls":
+                smtp.starttls()
+            if url.username:
+                smtp.login(url.username, url.password or "")
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.status = "failed"
+        message.last_error = str(exc)[:500]
+        db.session.commit()
+        log.warning("mail %s to %s failed: %s", message.id, message.recipient, exc)
+        raise
+    message.status = "sent"
+    message.sent_at = utcnow()
+    message.last_error = None
+    db.session.commit()
+
+
+def retry_failed(limit: int = 100) -> int:
+    """Resend messages that failed earlier (the scheduler calls this with backoff)."""
+    ids = db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.status == "failed").limit(limit)
+    ).all()
+    sent = 0
+    for message_id in ids:
+        try:
+            send_outbox_message(message_id)
+            sent += 1
+        except (OSError, smtplib.SMTPException):
+            continue
+    return sent

@@ -1,0 +1,368 @@
+"""Orders: created and replaced by shops, shipped and tracked, read by buyers and staff."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.actors import Actor
+from portal.audit import services as audit
+from portal.db import lock_one, unit_of_work, utcnow
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.merchants.models import Merchant
+from portal.notifications.services import queue_email
+from portal.orders import policy
+from portal.orders.models import Customer, Order, OrderItem, Payment, Shipment, TrackingEvent, TrackingStatus
+from portal.orders.schemas import OrderIn, ShipmentIn, TrackingEventIn
+from portal.payments.models import Refund, RefundStatus
+from portal.validation import validation_failed
+
+
+def parse_order(document: object) -> OrderIn:
+    """Validate an order document; ValidationFailed names each bad field."""
+    try:
+        order_in = OrderIn.model_validate(document)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+    total = sum(i.unit_price * i.quantity for i in order_in.items) + order_in.shipping.amount
+    if order_in.payment.captured > total:
+        raise ValidationFailed(
+            fields={"payment.captured": [_l("Cannot be more than the order total.")]}
+        )
+    return order_in
+
+
+def _snapshot(order: Order) -> dict:
+    return {
+        "number": order.number,
+        "customer": order.customer.email if order.customer else None,
+        "items": [[i.line_id, i.sku, i.quantity, i.unit_price] for i in order.items],
+        "shipping": order.shipping_amount,
+        "captured": order.payment.captured if order.payment else 0,
+        "promised_delivery_date": order.promised_delivery_date.isoformat()
+        if order.promised_delivery_date
+        else None,
+    }
+
+
+def _customer_for(merchant_id: str, email: str, name: str, locale: str) -> Customer:
+    email = email.strip().lower()
+    customer = db.session.scalar(
+        select(Customer).where(Customer.merchant_id == merchant_id, Customer.email == email)
+    )
+    if customer is None:
+        customer = Customer(merchant_id=merchant_id, email=email, name=name, locale=locale)
+        db.session.add(customer)
+        db.session.flush()
+    else:
+        customer.name = name or customer.name
+        customer.locale = locale
+        customer.version += 1
+    return customer
+
+
+def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Actor) -> tuple[Order, bool]:
+    """Create the order ``number`` or replace it (idempotent). Returns (order, created).
+
+    Replacing keeps shipments, tracking and refunds: those are facts the shop reports apart.
+    """
+    number = (number or "").strip()
+    if not number or len(number) > 64:
+        raise ValidationFailed(fields={"number": [_l("An order number of 1–64 characters is required.")]})
+    order_in = parse_order(document)
+    with unit_of_work():
+        order = db.session.scalar(
+            select(Order)
+            .where(Order.merchant_id == merchant.id, Order.number == number)
+            .with_for_update()
+        )
+        created = order is None
+        before = None if created else _snapshot(order)
+        customer = _customer_for(merchant.id, order_in.customer.email, order_in.customer.name, order_in.locale)
+        if created:
+            order = Order(merchant_id=merchant.id, number=number, version=1)
+            db.session.add(order)
+        else:
+            refunded = db.session.scalar(
+                select(func.coalesce(func.sum(Refund.amount), 0)).where(
+                    Refund.order_id == order.id,
+                    Refund.status.in_([RefundStatus.PENDING.value, RefundStatus.SUCCEEDED.value]),
+                )
+            )
+            if order_in.payment.captured < refunded:
+                raise ValidationFailed(
+                    fields={"payment.captured": [_l("Cannot be less than what has already been refunded.")]}
+                )
+            order.version += 1
+        order.customer = customer
+        order.placed_at = order_in.placed_at
+        order.currency = order_in.currency
+        order.locale = order_in.locale
+        order.shipping_amount = order_in.shipping.amount
+        address = order_in.shipping.address
+        order.ship_name = address.name
+        order.ship_street = address.street
+        order.ship_postal_code = address.postal_code
+        order.ship_city = address.city
+        order.ship_country = address.country
+        order.promised_delivery_date = order_in.promised_delivery_date
+        order.updated_at = utcnow()
+        _replace_items(order, order_in)
+        if order.payment is None:
+            order.payment = Payment(provider=order_in.payment.provider, currency=order_in.currency)
+        order.payment.provider = order_in.payment.provider
+        order.payment.reference = order_in.payment.reference
+        order.payment.method = order_in.payment.method
+        order.payment.captured = order_in.payment.captured
+        order.payment.currency = order_in.currency
+        db.session.flush()
+        audit.record(
+            actor,
+            "order.created" if created else "order.replaced",
+            "order",
+            order.id,
+            merchant_id=merchant.id,
+            before=before,
+            after=_snapshot(order),
+        )
+    return order, created
+
+
+def _replace_items(order: Order, order_in: OrderIn) -> None:
+    existing = {item.line_id: item for item in order.items}
+    kept = []
+    for position, item_in in enumerate(order_in.items):
+        item = existing.get(item_in.id) or OrderItem(line_id=item_in.id)
+        item.position = position
+        item.sku = item_in.sku
+        item.name = item_in.name
+        item.quantity = item_in.quantity
+        item.unit_price = item_in.unit_price
+        item.tax_rate = item_in.tax_rate
+        item.attributes = dict(item_in.attributes)
+        kept.append(item)
+    order.items = kept
+
+
+def get_order(merchant_id: str, number: str) -> Order:
+    """One order of this merchant, with everything a page shows, in a constant number of queries."""
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.merchant_id == merchant_id, Order.number == number)
+        .options(
+            selectinload(Order.items),
+            selectinload(Order.payment),
+            selectinload(Order.shipments).selectinload(Shipment.events),
+            selectinload(Order.customer),
+        )
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def refunds_of(order_id: str) -> list[Refund]:
+    return list(
+        db.session.scalars(select(Refund).where(Refund.order_id == order_id).order_by(Refund.created_at))
+    )
+
+
+def merchant_today(merchant: Merchant, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(merchant.timezone)).date()
+
+
+def _bump(order: Order) -> None:
+    order.version += 1
+    order.updated_at = utcnow()
+
+
+def add_shipment(merchant: Merchant, number: str, shipment_in: object, *, actor: Actor) -> Shipment:
+    """Record a shipment for an order and tell the buyer, in their language, how to follow it."""
+    try:
+        data = ShipmentIn.model_validate(shipment_in)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+    with unit_of_work() as uow:
+        order = db.session.scalar(
+            select(Order).where(Order.merchant_id == merchant.id, Order.number == number).with_for_update()
+        )
+        if order is None:
+            raise NotFound()
+        shipment = Shipment(
+            order=order,
+            merchant_id=merchant.id,
+            carrier=data.carrier,
+            tracking_number=data.tracking_number,
+            estimated_delivery=data.estimated_delivery,
+            status=TrackingStatus.PENDING.value,
+        )
+        db.session.add(shipment)
+        if order.delivery_status is None:
+            order.delivery_status = TrackingStatus.PENDING.value
+        _bump(order)
+        db.session.flush()
+        audit.record(
+            actor,
+            "shipment.created",
+            "shipment",
+            shipment.id,
+            merchant_id=merchant.id,
+            after={"order": order.number, "carrier": shipment.carrier, "tracking_number": shipment.tracking_number},
+        )
+        _notify_buyer(uow, order, "shipment_added", dedupe_key=f"shipment_added:{shipment.id}", shipment=shipment)
+    return shipment
+
+
+def add_tracking_event(merchant: Merchant, shipment_id: str, event_in: object, *, actor: Actor) -> TrackingEvent:
+    """Add a carrier event; the shipment and the order follow; delivery is announced once."""
+    try:
+        data = TrackingEventIn.model_validate(event_in)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+    with unit_of_work() as uow:
+        shipment = lock_one(Shipment, shipment_id, merchant_id=merchant.id)
+        if shipment is None:
+            raise NotFound()
+        order = shipment.order
+        event = TrackingEvent(
+            shipment=shipment,
+            status=data.status,
+            occurred_at=data.occurred_at,
+            location=data.location,
+            description=data.description,
+        )
+        db.session.add(event)
+        latest = max([e.occurred_at for e in shipment.events if e is not event] or [data.occurred_at])
+        if data.occurred_at >= latest:
+            shipment.status = policy.shipment_status_after(shipment.status, data.status)
+        if data.status == TrackingStatus.DELIVERED.value and shipment.delivered_at is None:
+            shipment.delivered_at = data.occurred_at
+            shipment.status = TrackingStatus.DELIVERED.value
+        order.delivery_status = _order_delivery_status(order)
+        if order.delivery_status == TrackingStatus.DELIVERED.value and order.delivered_at is None:
+            order.delivered_at = max(s.delivered_at for s in order.shipments if s.delivered_at)
+            _notify_buyer(uow, order, "order_delivered", dedupe_key=f"order_delivered:{order.id}")
+        _bump(order)
+        db.session.flush()
+        audit.record(
+            actor,
+            "tracking_event.created",
+            "shipment",
+            shipment.id,
+            merchant_id=merchant.id,
+            after={"status": data.status, "occurred_at": data.occurred_at.isoformat()},
+        )
+    return event
+
+
+def _order_delivery_status(order: Order) -> str | None:
+    """Delivered only when every shipment is; otherwise the furthest status of the rest."""
+    statuses = [s.status for s in order.shipments]
+    if not statuses:
+        return None
+    if all(s == TrackingStatus.DELIVERED.value for s in statuses):
+        return TrackingStatus.DELIVERED.value
+    return policy.furthest_status([s for s in statuses if s != TrackingStatus.DELIVERED.value])
+
+
+def notify_late_orders(now: datetime | None = None) -> int:
+    """Job: tell each buyer once that their order is late, with what they can do."""
+    now = now or utcnow()
+    sent = 0
+    candidates = db.session.scalars(
+        select(Order)
+        .join(Merchant)
+        .where(
+            Order.promised_delivery_date.is_not(None),
+            Order.late_notified_at.is_(None),
+            or_(Order.delivery_status.is_(None), Order.delivery_status != TrackingStatus.DELIVERED.value),
+            Order.promised_delivery_date < now.date(),
+        )
+        .options(selectinload(Order.customer), selectinload(Order.merchant))
+    ).all()
+    for candidate in candidates:
+        with unit_of_work() as uow:
+            order = lock_one(Order, candidate.id)
+            today = merchant_today(order.merchant, now)
+            if order.late_notified_at or not policy.is_late(order.promised_delivery_date, order.delivery_status, today):
+                continue
+            order.late_notified_at = now
+            _notify_buyer(uow, order, "order_late", dedupe_key=f"order_late:{order.id}")
+            audit.record(Actor.system("late-check"), "order.late_notified", "order", order.id, merchant_id=order.merchant_id)
+            sent += 1
+    return sent
+
+
+def _notify_buyer(uow, order: Order, kind: str, *, dedupe_key: str, **extra) -> None:
+    from portal.buyers.access import order_link
+
+    queue_email(
+        uow,
+        kind=kind,
+        recipient=order.customer.email,
+        locale=order.locale,
+        merchant_id=order.merchant_id,
+        dedupe_key=dedupe_key,
+        context={"order": order, "merchant": order.merchant, "link": order_link(order), **extra},
+    )
+
+
+# -- staff listing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    next_cursor: str | None
+
+
+def _encode_cursor(order: Order) -> str:
+    raw = json.dumps([order.placed_at.isoformat(), order.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        placed, ident = json.loads(raw)
+        return datetime.fromisoformat(placed), str(ident)
+    except (ValueError, TypeError):
+        return None
+
+
+def list_orders(merchant_id: str, *, query: str = "", cursor: str | None = None, limit: int = 25) -> OrderPage:
+    """Newest first, keyset-paginated; search by number, e-mail or name (case-insensitive)."""
+    stmt = (
+        select(Order)
+        .join(Customer, Order.customer_id == Customer.id)
+        .where(Order.merchant_id == merchant_id)
+        .options(selectinload(Order.customer), selectinload(Order.payment))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+    )
+    query = (query or "").strip()
+    if query:
+        like = f"%{query.lower().replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Order.number).like(like),
+                Customer.email.like(like),
+                func.lower(Customer.name).like(like),
+                func.lower(Order.ship_name).like(like),
+            )
+        )
+    position = _decode_cursor(cursor) if cursor else None
+    if position:
+        placed_at, ident = position
+        stmt = stmt.where(or_(Order.placed_at < placed_at, (Order.placed_at == placed_at) & (Order.id < ident)))
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return OrderPage(rows[:limit], next_cursor)
