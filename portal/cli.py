@@ -1,9 +1,193 @@
-"""Flask commands: ``flask --app wsgi <command> --help``."""
+"""Flask commands: ``flask --app wsgi <command> --help``.
+
+Each command parses its arguments, calls one service, and prints the outcome; a domain error
+becomes a clear message and exit status 1, never a traceback.
+"""
 
 from __future__ import annotations
 
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+from portal.actors import Actor
+from portal.errors import DomainError
+
+
+def _fail(exc: DomainError) -> None:
+    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    for field, problems in exc.fields.items():
+        click.secho(f"  {field}: {' '.join(str(p) for p in problems)}", fg="red", err=True)
+    sys.exit(1)
+
+
+def domain_errors_exit(func):
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+CLI_ACTOR = Actor(kind="system", id=None, label="cli")
+
+merchants_cli = AppGroup("merchants", help="Create shops and their API keys.")
+users_cli = AppGroup("users", help="Create staff users.")
+jobs_cli = AppGroup("jobs", help="Run background work: the RQ worker and periodic checks.")
+mail_cli = AppGroup("mail", help="The e-mail outbox.")
+
+
+@click.command("seed-demo")
+@domain_errors_exit
+def seed_demo_command() -> None:
+    """Load the demo shop (once) and print the staff logins and three buyer links."""
+    from portal.demo import DEMO_PASSWORD, seed_demo
+
+    result = seed_demo()
+    click.echo("Demo shop loaded." if result.created else "Demo shop already loaded.")
+    click.echo("")
+    click.echo(f"Staff sign-in: http://127.0.0.1:5000/staff/login  (password for all: {DEMO_PASSWORD})")
+    for email, role, shop in result.staff:
+        click.echo(f"  {email:28} {role:16} {shop or '(all shops)'}")
+    click.echo("")
+    click.echo("Buyer links (no sign-in needed):")
+    for label, url in result.links:
+        click.echo(f"  {label}")
+        click.echo(f"    {url}")
+    click.echo("")
+    click.echo("Order lookup: http://127.0.0.1:5000/lookup   Sent mail: http://127.0.0.1:5000/console/dev/mail")
+
+
+@merchants_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The shop's name as buyers see it.")
+@click.option("--currency", default="EUR", show_default=True, type=click.Choice(["EUR", "SEK", "DKK", "NOK", "ISK"]))
+@click.option("--locale", default="fi", show_default=True, type=click.Choice(["fi", "sv", "da", "nb", "is", "en"]))
+@click.option("--support-email", default=None, help="Where buyers may write.")
+@domain_errors_exit
+def create_merchant_command(slug: str, name: str, currency: str, locale: str, support_email: str | None) -> None:
+    """Create the shop SLUG (its address in links: /s/SLUG/)."""
+    from portal.merchants.services import create_merchant
+
+    merchant = create_merchant(slug, name=name, currency=currency, locale=locale, support_email=support_email, actor=CLI_ACTOR)
+    click.echo(f"Created shop {merchant.slug} ({merchant.name}, {merchant.currency}, {merchant.default_locale}).")
+
+
+@merchants_cli.command("create-api-key")
+@click.argument("slug")
+@click.option("--name", default="API key", show_default=True, help="A name to recognise the key by.")
+@domain_errors_exit
+def create_api_key_command(slug: str, name: str) -> None:
+    """Make an API key for the shop SLUG. The key is printed once, alone on the last line."""
+    from portal.merchants.services import create_api_key, get_by_slug
+
+    _key, secret = create_api_key(get_by_slug(slug), name=name, actor=CLI_ACTOR)
+    click.echo(f"API key for {slug} (shown only now; only its hash is stored):")
+    click.echo(secret)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", required=True, type=click.Choice(["merchant_admin", "merchant_agent", "support_agent", "platform_admin"]))
+@click.option("--merchant", "merchant_slug", default=None, help="The shop's slug (merchant roles only).")
+@click.option("--name", default="")
+@domain_errors_exit
+def create_user_command(email: str, password: str, role: str, merchant_slug: str | None, name: str) -> None:
+    """Create a staff user."""
+    from portal.accounts.services import create_user
+
+    user = create_user(email=email, password=password, role=role, merchant_slug=merchant_slug, actor=CLI_ACTOR, name=name)
+    click.echo(f"Created {user.role.value} {user.email}" + (f" for {merchant_slug}." if merchant_slug else "."))
+
+
+@click.command("import-orders")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors_exit
+def import_orders_command(slug: str, file: Path) -> None:
+    """Import orders into the shop SLUG from FILE: JSON lines (one order per line, with
+    "number") or CSV (one row per item; rows of one order share "number").
+
+    Each bad row is reported with its line number; every good order is imported."""
+    from portal.merchants.services import get_by_slug
+    from portal.orders.importer import count_lines, read_records
+    from portal.orders.services import upsert_order
+
+    merchant = get_by_slug(slug)
+    try:
+        content = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        click.secho(f"Error: {file} is not UTF-8 text.", fg="red", err=True)
+        sys.exit(1)
+    created = replaced = 0
+    problems: list[tuple[int, str]] = []
+    records = list(read_records(file.name, content))
+    with click.progressbar(records, label=f"Importing {count_lines(content)} lines", file=sys.stderr) as bar:
+        for record in bar:
+            if record.document is None:
+                problems.append((record.problem_line or record.first_line, record.problem or "unreadable"))
+                continue
+            try:
+                _order, was_created = upsert_order(merchant, record.number, record.document, actor=CLI_ACTOR)
+            except DomainError as exc:
+                if not exc.fields:
+                    problems.append((record.first_line, f"order {record.number}: {exc.message}"))
+                for field, messages in exc.fields.items():
+                    problems.append((record.line_for(field), f"order {record.number}: {field}: {' '.join(str(m) for m in messages)}"))
+                continue
+            created += was_created
+            replaced += not was_created
+    for line, message in sorted(problems):
+        click.secho(f"line {line}: {message}", fg="yellow", err=True)
+    click.echo(f"Imported {created + replaced} orders ({created} new, {replaced} replaced); {len({l for l, _ in problems})} lines with problems.")
+    if problems:
+        sys.exit(2)
+
+
+@jobs_cli.command("notify-late")
+def notify_late_command() -> None:
+    """Tell buyers once that their order is late (run it hourly from the scheduler or cron)."""
+    from portal.orders.services import notify_late_orders
+
+    click.echo(f"Late notices sent: {notify_late_orders()}")
+
+
+@jobs_cli.command("worker")
+def worker_command() -> None:
+    """Run an RQ worker for the 'apuri' queue (needs REDIS_URL)."""
+    from flask import current_app
+
+    if not current_app.config.get("REDIS_URL"):
+        click.secho("Error: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it jobs run inline.", fg="red", err=True)
+        sys.exit(1)
+    from redis import Redis
+    from rq import Worker
+
+    from portal.jobs import queue
+
+    Worker([queue()], connection=Redis.from_url(current_app.config["REDIS_URL"])).work()
+
+
+@mail_cli.command("retry")
+def mail_retry_command() -> None:
+    """Resend e-mails that failed to send earlier."""
+    from portal.notifications.services import retry_failed
+
+    click.echo(f"Sent: {retry_failed()}")
 
 
 def register_cli(app: Flask) -> None:
-    pass
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_orders_command)
+    app.cli.add_command(merchants_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(mail_cli)

@@ -64,7 +64,8 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
     for shipment in order.shipments:
         timeline.append(
             policy.TimelineEntry(
-                at=shipment.created_at,
+                # Shops may report a shipment after the carrier's first scans.
+                at=min([shipment.created_at] + [e.occurred_at for e in shipment.events]),
                 status="shipment_created",
                 label=str(_l("Shipment created with %(carrier)s", carrier=shipment.carrier)),
                 carrier=shipment.carrier,
