@@ -30,7 +30,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(finish)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
 
     from portal import models  # noqa: F401  (every table registered before migrate)
     from portal.translations_build import compile_translations
@@ -44,7 +43,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    # The limiter's storage always exists; RATELIMIT_ENABLED is read at run time by
+    # portal.throttle, so it can be switched without rebuilding the app.
+    throttling = app.config["RATELIMIT_ENABLED"]
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = throttling
     _configure_login()
     _register_blueprints(app)
     _register_template_helpers(app)

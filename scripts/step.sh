@@ -16,7 +16,7 @@ fi
 what=$1
 shift
 
-log_dir=${STEP_LOG_DIR:-instance/logs}
+log_dir=${STEP_LOG_DIR:-${APURI_INSTANCE_DIR:-instance}/logs}
 mkdir -p "$log_dir"
 slug=$(printf '%s' "$what" | tr '[:upper:]' '[:lower:]' | tr -cs 'a-z0-9' '-' | sed 's/^-*//; s/-*$//')
 log="$log_dir/${slug:-step}.log"
@@ -29,7 +29,10 @@ else
 fi
 status=$?
 if [ "$status" -ne 0 ]; then
-    reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
+    # The exception's own line ("psycopg.OperationalError: connection failed ...") or click's
+    # "Error: ..." says more than the traceback's last line, which is often a footnote.
+    reason=$(grep -E '^([A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_]*(Error|Exception|Exit)[A-Za-z]*: |^(Error|ERROR): ' "$log" | tail -n 1)
+    [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
     {
         echo "ERROR: $what failed (exit status $status): ${reason:-no message}"
         echo "       The whole output is in $log"

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 os.environ.setdefault("APURI_INSTANCE_DIR", tempfile.mkdtemp(prefix="apuri-test-instance-"))
@@ -60,19 +61,36 @@ def _schema(database_url):
             db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         upgrade()
+        db.session.remove()
+        db.engine.dispose()
     yield
     if ON_POSTGRES:
         with app.app_context():
             downgrade(revision="base")
+            db.session.remove()
+            db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (own ``g`` and database session), as in
+    production, even though the test itself holds one open to call services."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
 def app(_schema, database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = FreshContextClient
     from portal.buyers.views import page_cache
+
+    from portal.extensions import limiter
 
     with app.app_context():
         page_cache().clear()
+        limiter.reset()
         yield app
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -7,13 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from limits import parse
 
 from portal.accounts import services
 from portal.accounts.forms import LoginForm
-from portal.db import utcnow
 from portal.errors import RateLimited
-from portal.extensions import limiter
+from portal.throttle import throttle
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
@@ -23,17 +21,6 @@ _KEPT_ON_LOGIN = ("lang",)
 
 def _client() -> str:
     return request.remote_addr or "unknown"
-
-
-def _throttle_login(client: str) -> None:
-    """Count one sign-in attempt from this client; RateLimited once over LOGIN_LIMIT_PER_CLIENT."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    item = parse(current_app.config["LOGIN_LIMIT_PER_CLIENT"])
-    strategy = limiter.limiter
-    if not strategy.hit(item, "staff-login", client):
-        reset_at, _remaining = strategy.get_window_stats(item, "staff-login", client)
-        raise RateLimited(retry_after=int(reset_at - utcnow().timestamp()) + 1)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -60,7 +47,7 @@ def login():
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("accounts/login.html", form=form)
     try:
-        _throttle_login(_client())
+        throttle(current_app.config["LOGIN_LIMIT_PER_CLIENT"], "staff-login-client", _client())
     except RateLimited as exc:
         flash(
             _("Too many sign-in attempts from your connection. Wait %(minutes)s min and try again.", minutes=max(1, -(-exc.retry_after // 60))),

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from limits import parse
 from sqlalchemy import select
 
 from portal.db import utcnow
-from portal.errors import NotFound, RateLimited
-from portal.extensions import db, limiter
+from portal.errors import NotFound
+from portal.extensions import db
 from portal.merchants.models import Merchant
 from portal.orders.models import Customer, Order
+from portal.throttle import throttle
 from portal.urls import external_url
 
 LINK_SALT = "apuri.buyer-order-link"
@@ -57,23 +57,13 @@ def order_from_link(token: str) -> Order:
     return order
 
 
-def _hit(limit: str, *identifiers: str) -> None:
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    item = parse(limit)
-    strategy = limiter.limiter
-    if not strategy.hit(item, "buyer-lookup", *identifiers):
-        reset_at, _remaining = strategy.get_window_stats(item, "buyer-lookup", *identifiers)
-        raise RateLimited(retry_after=int(reset_at - utcnow().timestamp()) + 1)
-
-
 def find_order(merchant_slug: str, number: str, email: str, *, client: str) -> Order:
     """The order matching shop + number + e-mail, or one and the same NotFound for any miss."""
     merchant_slug = (merchant_slug or "").strip().lower()
     number = (number or "").strip()
     email = (email or "").strip().lower()
-    _hit(current_app.config["LOOKUP_LIMIT_PER_CLIENT"], "client", client or "unknown")
-    _hit(current_app.config["LOOKUP_LIMIT_PER_ORDER"], "order", merchant_slug, number.lower())
+    throttle(current_app.config["LOOKUP_LIMIT_PER_CLIENT"], "buyer-lookup-client", client or "unknown")
+    throttle(current_app.config["LOOKUP_LIMIT_PER_ORDER"], "buyer-lookup-order", merchant_slug, number.lower())
     order = db.session.scalar(
         select(Order)
         .join(Merchant, Order.merchant_id == Merchant.id)
@@ -121,3 +111,17 @@ def buyer_order(identity: BuyerIdentity, number: str) -> Order:
     if order.customer_id != identity.customer_id:
         raise NotFound()
     return order
+
+
+def orders_with_items_of(identity: BuyerIdentity) -> list[Order]:
+    """``orders_of`` with each order's items loaded at once, for lists that show totals."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.customer_id == identity.customer_id, Order.merchant_id == identity.merchant_id)
+            .options(selectinload(Order.items))
+            .order_by(Order.placed_at.desc())
+        )
+    )

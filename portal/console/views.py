@@ -1,3 +1,219 @@
-from flask import Blueprint
+"""The merchant console: orders of one shop, an order's full story, and the sent mail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.accounts.permissions import is_platform_staff, staff_required
+from portal.buyers.access import order_link
+from portal.buyers.services import payment_method_label
+from portal.console import services
+from portal.console.forms import OrderSearchForm
+from portal.errors import Forbidden, NotFound
+from portal.merchants.models import Merchant
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+AUDIT_ACTIONS = {
+    "order.created": _l("Order received from the shop"),
+    "order.replaced": _l("Order updated by the shop"),
+    "order.late_notified": _l("Buyer told the order is late"),
+    "shipment.created": _l("Shipment added"),
+    "tracking_event.created": _l("Tracking event from the carrier"),
+}
+
+ACTOR_KINDS = {
+    "user": _l("Staff"),
+    "api_key": _l("Shop's system (API)"),
+    "buyer": _l("Buyer"),
+    "system": _l("Apuri"),
+}
+
+MAIL_STATUSES = {
+    "queued": _l("Waiting to be sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed, will be retried"),
+    "held": _l("Kept here (no mail server set up)"),
+}
+
+MAIL_KINDS = {
+    "shipment_added": _l("Order shipped"),
+    "order_delivered": _l("Order delivered"),
+    "order_late": _l("Order late"),
+}
+
+REFUND_STATUSES = {
+    "pending": _l("Pending"),
+    "succeeded": _l("Refunded"),
+    "failed": _l("Failed"),
+}
+
+REFUND_SOURCES = {
+    "return": _l("Return"),
+    "claim": _l("Claim"),
+    "manual": _l("Manual"),
+    "instalment_switch": _l("Switch to instalments"),
+}
+
+# The stored HTML of an e-mail, shown in a sandboxed frame: no scripts, no forms, no
+# same-origin rights, only the inline styles e-mails are made of.
+MAIL_HTML_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'"
+)
+
+
+def _label(table: dict, code: str | None) -> str:
+    return str(table.get(code, code or ""))
+
+
+@bp.app_template_global()
+def console_label(kind: str, code: str | None) -> str:
+    """A readable name for a stored code (audit action, mail status …), the code if unknown."""
+    tables = {
+        "audit": AUDIT_ACTIONS,
+        "actor": ACTOR_KINDS,
+        "mail_status": MAIL_STATUSES,
+        "mail_kind": MAIL_KINDS,
+        "refund_status": REFUND_STATUSES,
+        "refund_source": REFUND_SOURCES,
+    }
+    return _label(tables[kind], code)
+
+
+@bp.context_processor
+def console_context() -> dict:
+    shop = g.get("console_shop")
+    platform = current_user.is_authenticated and is_platform_staff(current_user)
+    return {
+        "console_shop": shop,
+        "platform_staff": platform,
+        # Platform staff carry their chosen shop from link to link; merchant staff have one.
+        "shop_args": {"shop": shop.slug} if platform and shop else {},
+    }
+
+
+@bp.errorhandler(NotFound)
+def not_found(_exc):
+    return render_template(
+        "error.html",
+        status=404,
+        title=_("Not found"),
+        message=_("There is nothing with this number or address in this shop. Check it, or search the orders."),
+        action_url=url_for(".orders", **_shop_args()),
+        action_label=_("Back to orders"),
+    ), 404
+
+
+@bp.errorhandler(Forbidden)
+def forbidden(_exc):
+    return render_template(
+        "error.html",
+        status=403,
+        title=_("No access"),
+        message=_("Your account is not linked to a shop. Ask an admin to check it."),
+        action_url=url_for("accounts.login"),
+        action_label=_("Sign in"),
+    ), 403
+
+
+def _shop_args() -> dict:
+    shop = g.get("console_shop")
+    return {"shop": shop.slug} if shop is not None and is_platform_staff(current_user) else {}
+
+
+def _shop() -> Merchant | None:
+    """The shop this request works on (see services.shop_for); kept on g for the templates."""
+    g.console_shop = services.shop_for(current_user, request.args.get("shop"))
+    return g.console_shop
+
+
+def _choose_shop():
+    """Platform staff belong to no shop: they pick the one to work on."""
+    args = {k: v for k, v in request.args.items() if k not in ("shop", "cursor")}
+    return render_template(
+        "console/choose_shop.html",
+        shops=services.shops(),
+        endpoint=request.endpoint,
+        view_args={**(request.view_args or {}), **args},
+    )
+
+
+@bp.get("/")
+@staff_required()
+def home():
+    return redirect(url_for(".orders", shop=request.args.get("shop") or None))
+
+
+@bp.get("/orders")
+@staff_required()
+def orders():
+    merchant = _shop()
+    if merchant is None:
+        return _choose_shop()
+    form = OrderSearchForm(request.args)
+    query = (form.q.data or "") if form.validate() else ""
+    cursor = request.args.get("cursor") or None
+    page = services.order_rows(merchant, query=query, cursor=cursor)
+    return render_template(
+        "console/orders.html",
+        merchant=merchant,
+        form=form,
+        query=query,
+        cursor=cursor,
+        page=page,
+    )
+
+
+@bp.get("/orders/<number>")
+@staff_required()
+def order(number: str):
+    merchant = _shop()
+    if merchant is None:
+        return _choose_shop()
+    view = services.order_for_staff(merchant, number)
+    return render_template(
+        "console/order.html",
+        merchant=merchant,
+        order=view.order,
+        summary=view.summary,
+        audit=view.audit,
+        buyer_link=order_link(view.order),
+        payment_method_label=payment_method_label,
+    )
+
+
+@bp.get("/dev/mail")
+@staff_required()
+def mail():
+    merchant = _shop()
+    messages = services.outbox(current_user, merchant)
+    return render_template(
+        "console/mail.html",
+        merchant=merchant,
+        messages=messages,
+        shop_names=services.shop_names({m.merchant_id for m in messages}) if merchant is None else {},
+        page_size=services.OUTBOX_PAGE_SIZE,
+    )
+
+
+@bp.get("/dev/mail/<message_id>")
+@staff_required()
+def mail_message(message_id: str):
+    merchant = _shop()
+    message = services.outbox_message(current_user, message_id)
+    return render_template("console/mail_message.html", merchant=merchant, message=message)
+
+
+@bp.get("/dev/mail/<message_id>/html")
+@staff_required()
+def mail_html(message_id: str):
+    """The e-mail's HTML as the buyer's mail program shows it, for the frame on the detail page."""
+    message = services.outbox_message(current_user, message_id)
+    response = make_response(message.html_body)
+    response.mimetype = "text/html"
+    response.headers["Content-Security-Policy"] = MAIL_HTML_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

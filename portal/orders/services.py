@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.actors import Actor
 from portal.audit import services as audit
@@ -159,10 +159,11 @@ def get_order(merchant_id: str, number: str) -> Order:
         select(Order)
         .where(Order.merchant_id == merchant_id, Order.number == number)
         .options(
+            joinedload(Order.merchant),
+            joinedload(Order.customer),
+            joinedload(Order.payment),
             selectinload(Order.items),
-            selectinload(Order.payment),
             selectinload(Order.shipments).selectinload(Shipment.events),
-            selectinload(Order.customer),
         )
     )
     if order is None:

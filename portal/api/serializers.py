@@ -1,0 +1,238 @@
+"""Domain objects to the API's JSON: money as {amount, currency}, times with the shop's offset.
+
+Each function fills a response model of portal.api.schemas, so what goes out is what
+openapi.json says; labels are rendered (str of lazy strings) in the request's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from portal.api import schemas
+from portal.api.actions import buyer_actions
+from portal.buyers.services import OrderSummary, payment_method_label
+from portal.merchants.models import Merchant
+from portal.orders.models import Order, OrderItem, Shipment, TrackingEvent
+from portal.orders.policy import (
+    buyer_status,
+    is_late,
+    next_step,
+    status_label,
+    tracking_url,
+)
+from portal.payments.models import Refund
+
+
+def _money(amount: int, currency: str) -> schemas.MoneyOut:
+    return schemas.MoneyOut(amount=amount, currency=currency)
+
+
+class _Clock:
+    """Puts stored UTC times into the shop's time zone, so offsets read as the shop's."""
+
+    def __init__(self, merchant: Merchant) -> None:
+        self.zone = ZoneInfo(merchant.timezone)
+
+    def __call__(self, moment: datetime | None) -> datetime | None:
+        return moment.astimezone(self.zone) if moment is not None else None
+
+
+def _item(item: OrderItem, currency: str) -> schemas.ItemOut:
+    return schemas.ItemOut(
+        id=item.line_id,
+        sku=item.sku,
+        name=item.name,
+        quantity=item.quantity,
+        unit_price=_money(item.unit_price, currency),
+        tax_rate=f"{item.tax_rate:.2f}",
+        attributes=item.attributes or {},
+        total=_money(item.line_total, currency),
+    )
+
+
+def _shipping(order: Order) -> schemas.ShippingOut:
+    return schemas.ShippingOut(
+        amount=_money(order.shipping_amount, order.currency),
+        address=schemas.AddressOut(
+            name=order.ship_name,
+            street=order.ship_street,
+            postal_code=order.ship_postal_code,
+            city=order.ship_city,
+            country=order.ship_country,
+        ),
+    )
+
+
+def _event(event: TrackingEvent, clock: _Clock) -> schemas.TrackingEventOut:
+    return schemas.TrackingEventOut(
+        id=event.id,
+        shipment_id=event.shipment_id,
+        status=event.status,
+        status_label=status_label(event.status),
+        occurred_at=clock(event.occurred_at),
+        location=event.location,
+        description=event.description,
+    )
+
+
+def _shipment(shipment: Shipment, clock: _Clock) -> schemas.ShipmentOut:
+    return schemas.ShipmentOut(
+        id=shipment.id,
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        tracking_url=tracking_url(shipment.carrier, shipment.tracking_number),
+        estimated_delivery=shipment.estimated_delivery,
+        status=shipment.status,
+        status_label=status_label(shipment.status),
+        delivered_at=clock(shipment.delivered_at),
+        created_at=clock(shipment.created_at),
+        events=[_event(event, clock) for event in shipment.events],
+    )
+
+
+def _refund(refund: Refund, clock: _Clock) -> schemas.RefundOut:
+    return schemas.RefundOut(
+        id=refund.id,
+        amount=_money(refund.amount, refund.currency),
+        status=refund.status,
+        source=refund.source,
+        reason=refund.reason,
+        created_at=clock(refund.created_at),
+        updated_at=clock(refund.updated_at),
+    )
+
+
+def order(summary: OrderSummary, merchant: Merchant) -> dict:
+    """The whole order for the shop that owns it."""
+    order, clock = summary.order, _Clock(merchant)
+    payment = order.payment
+    return schemas.OrderOut(
+        id=order.id,
+        number=order.number,
+        placed_at=clock(order.placed_at),
+        currency=order.currency,
+        locale=order.locale,
+        customer=schemas.CustomerOut(
+            email=order.customer.email, name=order.customer.name
+        ),
+        items=[_item(item, order.currency) for item in order.items],
+        shipping=_shipping(order),
+        payment=schemas.PaymentOut(
+            provider=payment.provider,
+            reference=payment.reference,
+            method=payment.method,
+            captured=_money(payment.captured, payment.currency),
+        )
+        if payment
+        else None,
+        total=_money(order.total, order.currency),
+        refunded=_money(summary.refunded, order.currency),
+        promised_delivery_date=order.promised_delivery_date,
+        status=summary.status,
+        delivery_status=order.delivery_status,
+        delivered_at=clock(order.delivered_at),
+        late=summary.late,
+        shipments=[_shipment(shipment, clock) for shipment in order.shipments],
+        refunds=[_refund(refund, clock) for refund in summary.refunds],
+        returns=[],
+        claims=[],
+        plan=None,
+        created_at=clock(order.created_at),
+        updated_at=clock(order.updated_at),
+    ).model_dump(mode="json")
+
+
+def shipment(shipment: Shipment, merchant: Merchant) -> dict:
+    return _shipment(shipment, _Clock(merchant)).model_dump(mode="json")
+
+
+def tracking_event(event: TrackingEvent, merchant: Merchant) -> dict:
+    return _event(event, _Clock(merchant)).model_dump(mode="json")
+
+
+# -- buyers ---------------------------------------------------------------------------------
+
+
+def buyer_order(summary: OrderSummary) -> dict:
+    """The order as its buyer sees it, with what they may do now and why not."""
+    order = summary.order
+    merchant = order.merchant
+    clock = _Clock(merchant)
+    payment = order.payment
+    actions = {
+        name: schemas.ActionOut(allowed=action.allowed, reason=action.reason)
+        for name, action in buyer_actions(summary).items()
+    }
+    return schemas.BuyerOrderOut(
+        number=order.number,
+        placed_at=clock(order.placed_at),
+        currency=order.currency,
+        locale=order.locale,
+        shop=schemas.ShopOut(
+            slug=merchant.slug,
+            name=merchant.name,
+            support_email=merchant.support_email,
+            support_phone=merchant.support_phone,
+        ),
+        customer=schemas.CustomerOut(
+            email=order.customer.email, name=order.customer.name
+        ),
+        items=[_item(item, order.currency) for item in order.items],
+        shipping=_shipping(order),
+        payment=schemas.BuyerPaymentOut(
+            method=payment.method,
+            method_label=payment_method_label(payment.method),
+            captured=_money(payment.captured, payment.currency),
+        )
+        if payment
+        else None,
+        total=_money(order.total, order.currency),
+        refunded=_money(summary.refunded, order.currency),
+        refund_state=summary.refund_state,
+        promised_delivery_date=order.promised_delivery_date,
+        status=summary.status,
+        status_label=status_label(summary.status),
+        next_step=next_step(summary.status),
+        late=summary.late,
+        delivered_at=clock(order.delivered_at),
+        shipments=[_shipment(shipment, clock) for shipment in order.shipments],
+        timeline=[
+            schemas.TimelineEntryOut(
+                at=clock(entry.at),
+                status=entry.status,
+                label=entry.label,
+                location=entry.location,
+                description=entry.description,
+                carrier=entry.carrier,
+            )
+            for entry in summary.timeline
+        ],
+        refunds=[_refund(refund, clock) for refund in summary.refunds],
+        returns=[],
+        claims=[],
+        plan=None,
+        actions=schemas.BuyerActionsOut(**actions),
+    ).model_dump(mode="json", by_alias=True)
+
+
+def buyer_order_list(orders: list[Order], merchant: Merchant, *, today: date) -> dict:
+    """The buyer's orders at one shop, newest first, each with its status as of ``today``."""
+    clock = _Clock(merchant)
+    entries = []
+    for order in orders:
+        late = is_late(order.promised_delivery_date, order.delivery_status, today)
+        status = buyer_status(order.delivery_status, late)
+        entries.append(
+            schemas.BuyerOrderSummaryOut(
+                number=order.number,
+                placed_at=clock(order.placed_at),
+                status=status,
+                status_label=status_label(status),
+                late=late,
+                total=_money(order.total, order.currency),
+                promised_delivery_date=order.promised_delivery_date,
+                delivered_at=clock(order.delivered_at),
+            )
+        )
+    return schemas.BuyerOrderListOut(orders=entries).model_dump(mode="json")

@@ -1,0 +1,157 @@
+"""What the merchant console reads: always within one shop, never another shop's rows.
+
+Merchant staff work on their own shop only; platform staff (support, platform admins)
+pick a shop, and may read the outbox of every shop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.buyers.services import OrderSummary, summarise
+from portal.errors import Forbidden, NotFound
+from portal.extensions import db
+from portal.merchants.models import Merchant
+from portal.notifications.models import OutboxMessage
+from portal.orders import policy
+from portal.orders.models import Order, OrderItem
+from portal.orders.services import get_order, list_orders, merchant_today
+
+OUTBOX_PAGE_SIZE = 100
+
+
+def shop_for(user: User, requested_slug: str | None) -> Merchant | None:
+    """The shop this staff member works on now.
+
+    Merchant staff: always their own (a requested slug is ignored). Platform staff: the
+    shop they asked for, or None when they have not chosen yet. NotFound for an unknown slug.
+    """
+    if user.role.is_merchant_role:
+        merchant = db.session.get(Merchant, user.merchant_id) if user.merchant_id else None
+        if merchant is None:
+            raise Forbidden()
+        return merchant
+    slug = (requested_slug or "").strip().lower()
+    if not slug:
+        return None
+    merchant = db.session.scalar(select(Merchant).where(Merchant.slug == slug))
+    if merchant is None:
+        raise NotFound()
+    return merchant
+
+
+def shops() -> list[Merchant]:
+    """Every shop, by name: what platform staff choose from."""
+    return list(db.session.scalars(select(Merchant).order_by(Merchant.name, Merchant.slug)))
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order: Order
+    total: int
+    late: bool
+
+
+@dataclass(frozen=True)
+class OrderRows:
+    rows: list[OrderRow]
+    next_cursor: str | None
+
+
+def order_rows(merchant: Merchant, *, query: str = "", cursor: str | None = None) -> OrderRows:
+    """One page of the shop's orders (newest first) with totals and the late flag, in 4 queries."""
+    page = list_orders(merchant.id, query=query, cursor=cursor)
+    ids = [order.id for order in page.orders]
+    items_total: dict[str, int] = {}
+    if ids:
+        items_total = dict(
+            db.session.execute(
+                select(OrderItem.order_id, func.sum(OrderItem.unit_price * OrderItem.quantity))
+                .join(Order, OrderItem.order_id == Order.id)
+                .where(Order.merchant_id == merchant.id, OrderItem.order_id.in_(ids))
+                .group_by(OrderItem.order_id)
+            ).all()
+        )
+    today = merchant_today(merchant)
+    rows = [
+        OrderRow(
+            order=order,
+            total=int(items_total.get(order.id) or 0) + order.shipping_amount,
+            late=policy.is_late(order.promised_delivery_date, order.delivery_status, today),
+        )
+        for order in page.orders
+    ]
+    return OrderRows(rows, page.next_cursor)
+
+
+@dataclass(frozen=True)
+class StaffOrderView:
+    order: Order
+    summary: OrderSummary
+    audit: list[AuditEntry]
+
+
+def order_for_staff(merchant: Merchant, number: str) -> StaffOrderView:
+    """The order ``number`` of this shop with its summary and audit trail; NotFound otherwise
+    (also for another shop's number: the answer never tells whether it exists elsewhere)."""
+    order = get_order(merchant.id, number)
+    return StaffOrderView(order=order, summary=summarise(order, with_other_orders=False), audit=audit_trail(order))
+
+
+def audit_trail(order: Order) -> list[AuditEntry]:
+    """Audit entries about the order and its shipments, newest first."""
+    shipment_ids = [shipment.id for shipment in order.shipments]
+    about = AuditEntry.subject_type == "order"
+    about = and_(about, AuditEntry.subject_id == order.id)
+    if shipment_ids:
+        about = or_(about, and_(AuditEntry.subject_type == "shipment", AuditEntry.subject_id.in_(shipment_ids)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.merchant_id == order.merchant_id, about)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def _outbox_scope(user: User, merchant: Merchant | None):
+    """Merchant staff see their shop's mail; platform staff all mail, or one shop's if chosen."""
+    if user.role.is_merchant_role:
+        return OutboxMessage.merchant_id == user.merchant_id
+    if merchant is not None:
+        return OutboxMessage.merchant_id == merchant.id
+    return None
+
+
+def outbox(user: User, merchant: Merchant | None, *, limit: int = OUTBOX_PAGE_SIZE) -> list[OutboxMessage]:
+    """The newest messages in the outbox that this staff member may read."""
+    stmt = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
+    scope = _outbox_scope(user, merchant)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return list(db.session.scalars(stmt))
+
+
+def outbox_message(user: User, message_id: str) -> OutboxMessage:
+    """One message this staff member may read, or NotFound (also for another shop's)."""
+    stmt = select(OutboxMessage).where(OutboxMessage.id == message_id)
+    scope = _outbox_scope(user, None)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    message = db.session.scalar(stmt)
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def shop_names(merchant_ids: set[str | None]) -> dict[str, str]:
+    """Shop names by id, for lists that span shops (platform staff)."""
+    ids = {merchant_id for merchant_id in merchant_ids if merchant_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all())
+
