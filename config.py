@@ -85,7 +85,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
 
     JOBS_INLINE = not bool(os.environ.get("REDIS_URL"))
-    SEED_DEMO_ON_START = _bool("SEED_DEMO_ON_START", False)
+    # The embedded demo runs the periodic jobs in a thread of the web process (make run).
+    INLINE_SCHEDULER = _bool("INLINE_SCHEDULER", False)
 
 
 class DevelopmentConfig(Config):

@@ -39,9 +39,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _db.init_app(app)
     migrate.init_app(app, _db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from portal.i18n import select_locale
+    from portal.i18n import select_locale, select_timezone
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     # The limiter's storage always exists; RATELIMIT_ENABLED is read at run time by
     # portal.throttle, so it can be switched without rebuilding the app.
@@ -61,6 +61,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_cli(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    if app.config.get("INLINE_SCHEDULER") and not app.testing and os.environ.get("WERKZEUG_RUN_MAIN", "true") == "true":
+        from portal.scheduler import start_in_background
+
+        start_in_background(app)
     return app
 
 

@@ -147,7 +147,7 @@ def import_orders_command(slug: str, file: Path) -> None:
             replaced += not was_created
     for line, message in sorted(problems):
         click.secho(f"line {line}: {message}", fg="yellow", err=True)
-    click.echo(f"Imported {created + replaced} orders ({created} new, {replaced} replaced); {len({l for l, _ in problems})} lines with problems.")
+    click.echo(f"Imported {created + replaced} orders ({created} new, {replaced} replaced); {len({line for line, _ in problems})} lines with problems.")
     if problems:
         sys.exit(2)
 
@@ -174,6 +174,17 @@ def worker_command() -> None:
     from portal.jobs import queue
 
     Worker([queue()], connection=Redis.from_url(current_app.config["REDIS_URL"])).work()
+
+
+@jobs_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the periodic jobs (late-order notices, mail retries) until stopped."""
+    from flask import current_app
+
+    from portal.scheduler import PERIODIC, run_forever
+
+    click.echo("Scheduler running: " + ", ".join(f"{name} every {every // 60} min" for name, every, _ in PERIODIC))
+    run_forever(current_app._get_current_object())
 
 
 @mail_cli.command("retry")

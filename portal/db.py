@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, select
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -79,9 +80,9 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     Services never commit on their own: the outermost unit of work commits, then runs
     what was registered with ``after_commit`` (so no e-mail leaves for a rolled-back change).
     """
-    from portal.extensions import db
-
     from flask import g
+
+    from portal.extensions import db
 
     stack = g.setdefault("_uow_stack", [])
     if stack:

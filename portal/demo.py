@@ -127,7 +127,7 @@ def _seed(now: datetime, actor: Actor) -> None:
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
             create_user(email=email, password=DEMO_PASSWORD, role=role, merchant_slug=slug, actor=actor, name=name)
 
-    for index, (number, state, locale, label) in enumerate(FEATURED):
+    for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]
         _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor)
     number = 100200

@@ -34,11 +34,18 @@ def current_language() -> str:
     return str(get_locale() or "en")
 
 
-def set_page_locale(locale: str | None) -> None:
-    """A page about an order speaks the order's language unless the buyer chose another."""
+def select_timezone() -> str:
+    return g.get("page_timezone") or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def set_page_locale(locale: str | None, timezone: str | None = None) -> None:
+    """A page about an order speaks the order's language unless the buyer chose another,
+    and tells times in the shop's time zone."""
     if locale:
         g.page_locale = locale
-        # Flask-Babel caches the locale per request; drop it so the page locale is seen.
-        from flask_babel import refresh
+    if timezone:
+        g.page_timezone = timezone
+    # Flask-Babel caches the locale per request; drop it so the page's own is seen.
+    from flask_babel import refresh
 
-        refresh()
+    refresh()

@@ -8,7 +8,8 @@ inside an application context (see ``flask jobs worker``).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 

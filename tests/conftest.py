@@ -85,7 +85,6 @@ def app(_schema, database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     app.test_client_class = FreshContextClient
     from portal.buyers.views import page_cache
-
     from portal.extensions import limiter
 
     with app.app_context():

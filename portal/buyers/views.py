@@ -136,13 +136,13 @@ def order(slug: str, number: str):
         # Never reveal whether the order exists: the same answer for missing and not-yours.
         flash(_("Please confirm your order number and e-mail address to see this order."), "info")
         return redirect(url_for(".lookup", slug=slug))
-    set_page_locale(row.locale)
+    set_page_locale(row.locale, row.timezone)
     language = current_language()
     cacheable = not session.get("_flashes")
     key = None
     if cacheable:
         today = utcnow().astimezone(ZoneInfo(row.timezone)).date()
-        key = (row.id, row.version, row.customer_version, language, today)
+        key = (row.id, row.version, row.customer_version, language, today)  # tz is the shop's
         page = page_cache().get(key)
         if page is not None:
             return page
@@ -171,7 +171,7 @@ def orders(slug: str):
     identity = access.BuyerIdentity(customer_id=customer_id, merchant_id=merchant.id)
     buyer_orders = access.orders_of(identity)
     if buyer_orders:
-        set_page_locale(buyer_orders[0].locale)
+        set_page_locale(buyer_orders[0].locale, merchant.timezone)
     return render_template("buyers/orders.html", merchant=merchant, orders=buyer_orders)
 
 

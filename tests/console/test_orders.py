@@ -24,6 +24,7 @@ def next_page(response) -> str | None:
 @pytest.fixture
 def signed_in_a(client, sign_in, agent_a):
     assert sign_in("agent@kodinkone.fi").status_code == 302
+    client.get("/console/", follow_redirects=True)  # shows (and so clears) the "signed in" message
     return client
 
 

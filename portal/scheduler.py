@@ -1,0 +1,63 @@
+"""Periodic work: late-order notices and mail retries (later: SLA checks, instalment charges,
+reconcile). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
+loop in a background thread of the dev server (INLINE_SCHEDULER=1, set by ``make run``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def _late_orders() -> None:
+    from portal.orders.services import notify_late_orders
+
+    notify_late_orders()
+
+
+def _mail_retry() -> None:
+    from portal.notifications.services import retry_failed
+
+    retry_failed()
+
+
+# (name, every N seconds, job)
+PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
+    ("late-orders", 15 * 60, _late_orders),
+    ("mail-retry", 10 * 60, _mail_retry),
+]
+
+
+def run_due(app: Flask, last_run: dict[str, float], now: float) -> list[str]:
+    """Run every periodic job whose interval has passed; a failing job never stops the others."""
+    ran = []
+    for name, every, job in PERIODIC:
+        if now - last_run.get(name, 0) < every:
+            continue
+        last_run[name] = now
+        with app.app_context():
+            try:
+                job()
+                ran.append(name)
+            except Exception:
+                log.exception("periodic job %s failed; it runs again next interval", name)
+    return ran
+
+
+def run_forever(app: Flask, tick: float = 30.0, stop: threading.Event | None = None) -> None:
+    last_run: dict[str, float] = {}
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        run_due(app, last_run, time.time())
+        stop.wait(tick)
+
+
+def start_in_background(app: Flask) -> threading.Thread:
+    thread = threading.Thread(target=run_forever, args=(app,), name="apuri-scheduler", daemon=True)
+    thread.start()
+    return thread
