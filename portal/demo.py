@@ -87,17 +87,22 @@ class DemoResult:
 def _price(amount: int, factor: float, currency: str) -> int:
     value = int(round(amount * factor))
     if currency == "ISK":  # no minor units: whole krónur, rounded to tens
-        return int(round(value / 1000.0)) * 10
+        return int(round(value / 10.0)) * 10
     return value
 
 
 def seed_demo(now: datetime | None = None) -> DemoResult:
-    """Load the demo shops once; on later runs only report the logins and links."""
+    """Load the demo shops once; on later runs only report the logins and links.
+
+    Everything is loaded in one unit of work: a seed that fails half-way leaves nothing
+    behind, so the next run loads the whole demo instead of reporting it as loaded.
+    """
     now = now or utcnow()
     actor = Actor.system("seed-demo")
     created = db.session.scalar(select(Merchant.id).where(Merchant.slug == SHOP_SLUG)) is None
     if created:
-        _seed(now, actor)
+        with unit_of_work():
+            _seed(now, actor)
     return DemoResult(created=created, staff=[(e, r, s) for e, r, s, _n in STAFF], links=_demo_links())
 
 
@@ -129,7 +134,7 @@ def _seed(now: datetime, actor: Actor) -> None:
 
     for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]
-        _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor)
+        _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor, now=now)
     number = 100200
     languages = list(MARKETS)
     for index in range(42):
@@ -137,12 +142,12 @@ def _seed(now: datetime, actor: Actor) -> None:
         state = STATES[index % len(STATES)]
         buyer = BUYERS[locale][index % len(BUYERS[locale])]
         number += 1
-        _demo_order(shop, str(number), locale, state, buyer, now - timedelta(days=40 - index // 2, hours=rng.randint(0, 10)), rng, actor)
+        _demo_order(shop, str(number), locale, state, buyer, now - timedelta(days=40 - index // 2, hours=rng.randint(0, 10)), rng, actor, now=now)
     for index in range(4):
-        _demo_order(second, f"FH-{5001 + index}", "sv", STATES[index], BUYERS["sv"][index % 2], now - timedelta(days=6 - index), rng, actor)
+        _demo_order(second, f"FH-{5001 + index}", "sv", STATES[index], BUYERS["sv"][index % 2], now - timedelta(days=6 - index), rng, actor, now=now)
 
 
-def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor) -> Order:
+def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, now: datetime) -> Order:
     currency, factor, country, city, postal, carrier, tax = MARKETS[locale]
     if shop.slug == SECOND_SHOP_SLUG:
         currency, factor = "SEK", 11
@@ -162,10 +167,10 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor) -> Or
     shipping = _price(4900 if any(i["unit_price"] > 20000 * factor for i in items) else 690, factor, currency)
     total = sum(i["unit_price"] * i["quantity"] for i in items) + shipping
     late = state in ("late", "late_no_shipment")
-    promised = (utcnow() - timedelta(days=3)).date() if late else (placed_at + timedelta(days=5)).date()
+    promised = (now - timedelta(days=3)).date() if late else (placed_at + timedelta(days=5)).date()
     if state in ("paid", "shipped", "out_for_delivery", "attempt_fail", "available_for_pickup"):
-        promised = (utcnow() + timedelta(days=rng.randint(1, 4))).date()
-        placed_at = utcnow() - timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 8))
+        promised = (now + timedelta(days=rng.randint(1, 4))).date()
+        placed_at = now - timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 8))
     document = {
         "placed_at": placed_at.isoformat(),
         "currency": currency,
@@ -187,7 +192,7 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor) -> Or
     if state in ("delivered", "partly_refunded"):
         start = placed_at + timedelta(hours=6)
     else:
-        start = max(placed_at, utcnow() - timedelta(days=6)) + timedelta(hours=6)
+        start = max(placed_at, now - timedelta(days=6)) + timedelta(hours=6)
     steps = {
         "shipped": ["info_received", "in_transit"],
         "late": ["info_received", "in_transit", "in_transit"],
@@ -199,7 +204,7 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor) -> Or
     }[state]
     hubs = {"fi": ["Vantaa", "Tampere", city], "sv": ["Jönköping", "Stockholm", city], "da": ["Brøndby", "Odense", city], "nb": ["Oslo", "Lillestrøm", city], "is": ["Reykjavík", "Hafnarfjörður", city], "en": ["Vantaa", "Espoo", city]}[locale]
     for step_index, status in enumerate(steps):
-        occurred = min(start + timedelta(hours=14 * step_index), utcnow() - timedelta(minutes=30 * (len(steps) - step_index)))
+        occurred = min(start + timedelta(hours=14 * step_index), now - timedelta(minutes=30 * (len(steps) - step_index)))
         add_tracking_event(
             shop,
             shipment.id,
