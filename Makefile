@@ -14,6 +14,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 POSTGRES_URL ?= postgresql+psycopg:///test
+TRANSLATIONS_DIR ?= portal/translations
+LANGUAGES := fi sv da nb is en
 
 BIN := $(VENV)/bin
 STEP := scripts/step.sh
@@ -32,7 +34,7 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help venv test-venv check-system migrate seed run serve test test-pg test-browser bench lint format clean
+.PHONY: help venv test-venv check-system migrate seed run serve test test-pg test-browser bench lint format translations clean
 
 help: ## Show the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
@@ -100,6 +102,20 @@ lint: test-venv ## ruff check and ruff format --check
 format: test-venv ## Format the code and apply ruff's safe fixes
 	@$(BIN)/ruff format .
 	@$(BIN)/ruff check --fix .
+
+translations: venv ## Extract the strings, update (or create) every language's catalogue, compile them
+	@mkdir -p $(TRANSLATIONS_DIR)
+	@$(STEP) "Extracting the translatable strings into $(TRANSLATIONS_DIR)/messages.pot" \
+	    $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o $(TRANSLATIONS_DIR)/messages.pot .
+	@for lang in $(LANGUAGES); do \
+	    if [ -f $(TRANSLATIONS_DIR)/$$lang/LC_MESSAGES/messages.po ]; then \
+	        $(STEP) "Updating the $$lang catalogue" $(BIN)/pybabel update -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \
+	    else \
+	        $(STEP) "Creating the $$lang catalogue" $(BIN)/pybabel init -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \
+	    fi; \
+	done
+	@$(STEP) "Compiling the catalogues (.mo)" $(BIN)/pybabel compile -d $(TRANSLATIONS_DIR) --statistics
+	@echo "==> Now translate the new and fuzzy entries; tests/test_translations.py lists what is missing"
 
 clean: ## Remove caches, logs and test artifacts (keeps .venv and the database)
 	rm -rf .pytest_cache .ruff_cache test-artifacts instance/logs

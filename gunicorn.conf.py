@@ -7,9 +7,7 @@ each worker keeps its own in-memory page cache warm. Every setting can come from
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(
-    os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 2
-)
+workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 2)
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 # A reverse proxy in front logs the requests; gunicorn logging them too only costs time.

@@ -79,13 +79,19 @@ def prepare(items: int, events: int) -> Order:
     merchant = db.session.scalar(select(Merchant).where(Merchant.slug == SLUG))
     if merchant is None:
         merchant = create_merchant(
-            SLUG, name="Penkkikauppa Oy", actor=actor, support_email="tuki@penkki.example", support_phone="+358 40 123 4567"
+            SLUG,
+            name="Penkkikauppa Oy",
+            actor=actor,
+            support_email="tuki@penkki.example",
+            support_phone="+358 40 123 4567",
         )
     order = db.session.scalar(select(Order).where(Order.merchant_id == merchant.id, Order.number == NUMBER))
     if order is not None and order.shipments:
         return order
     order, _created = upsert_order(merchant, NUMBER, order_document(items), actor=actor)
-    shipment = add_shipment(merchant, NUMBER, {"carrier": "posti", "tracking_number": "JJFI64512300012345678"}, actor=actor)
+    shipment = add_shipment(
+        merchant, NUMBER, {"carrier": "Posti", "tracking_number": "JJFI64512300012345678"}, actor=actor
+    )
     start = datetime.now(UTC) - timedelta(days=2)
     for n in range(events):
         step = n if n < len(ROUTE) else 1 + (n - len(ROUTE)) % (len(ROUTE) - 1)

@@ -105,9 +105,17 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.money import format_money
     from portal.orders.policy import next_step, status_label, tracking_url
 
+    def lang_url(code: str) -> str:
+        """This page in another language, keeping the console's shop, search and page."""
+        from urllib.parse import urlencode
+
+        kept = {k: v for k, v in request.args.items() if k in ("shop", "q", "cursor", "status")}
+        return "?" + urlencode({**kept, "lang": code})
+
     @app.context_processor
     def inject() -> dict:
         return {
+            "lang_url": lang_url,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_language": current_language,
             "status_label": status_label,

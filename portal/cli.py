@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from sqlalchemy.exc import DataError, IntegrityError
 
 from portal.actors import Actor
 from portal.errors import DomainError
@@ -26,12 +28,19 @@ def _fail(exc: DomainError) -> None:
 
 
 def domain_errors_exit(func):
+    """Run the command in English and turn a domain error into a message and exit status 1.
+
+    Outside a request there is no visitor whose language could be chosen: without a forced
+    locale, printing a translatable message (every domain error has one) would fail.
+    """
+
     @wraps(func)
     def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DomainError as exc:
-            _fail(exc)
+        with force_locale("en"):
+            try:
+                return func(*args, **kwargs)
+            except DomainError as exc:
+                _fail(exc)
 
     return wrapper
 
@@ -48,12 +57,16 @@ mail_cli = AppGroup("mail", help="The e-mail outbox.")
 @domain_errors_exit
 def seed_demo_command() -> None:
     """Load the demo shop (once) and print the staff logins and three buyer links."""
+    from flask import current_app
+
     from portal.demo import DEMO_PASSWORD, seed_demo
 
     result = seed_demo()
+    # The same base as the buyer links (PUBLIC_BASE_URL), so every printed address works.
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     click.echo("Demo shop loaded." if result.created else "Demo shop already loaded.")
     click.echo("")
-    click.echo(f"Staff sign-in: http://127.0.0.1:5000/staff/login  (password for all: {DEMO_PASSWORD})")
+    click.echo(f"Staff sign-in: {base}/staff/login  (password for all: {DEMO_PASSWORD})")
     for email, role, shop in result.staff:
         click.echo(f"  {email:28} {role:16} {shop or '(all shops)'}")
     click.echo("")
@@ -62,7 +75,7 @@ def seed_demo_command() -> None:
         click.echo(f"  {label}")
         click.echo(f"    {url}")
     click.echo("")
-    click.echo("Order lookup: http://127.0.0.1:5000/lookup   Sent mail: http://127.0.0.1:5000/console/dev/mail")
+    click.echo(f"Order lookup: {base}/lookup   Sent mail: {base}/console/dev/mail")
 
 
 @merchants_cli.command("create")
@@ -137,6 +150,12 @@ def import_orders_command(slug: str, file: Path) -> None:
                 continue
             try:
                 _order, was_created = upsert_order(merchant, record.number, record.document, actor=CLI_ACTOR)
+            except (DataError, IntegrityError) as exc:
+                # A value the database refuses (e.g. longer than its column) spoils this order
+                # only: the unit of work has rolled it back; the import goes on.
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__
+                problems.append((record.first_line, f"order {record.number}: the database refused it: {reason}"))
+                continue
             except DomainError as exc:
                 if not exc.fields:
                     problems.append((record.first_line, f"order {record.number}: {exc.message}"))
@@ -190,8 +209,13 @@ def scheduler_command() -> None:
 @mail_cli.command("retry")
 def mail_retry_command() -> None:
     """Resend e-mails that failed to send earlier."""
+    from flask import current_app
+
     from portal.notifications.services import retry_failed
 
+    if not current_app.config.get("SMTP_URL"):
+        click.secho("Error: set SMTP_URL (e.g. smtp://127.0.0.1:1025) to send mail; without it mail stays in the outbox.", fg="red", err=True)
+        sys.exit(1)
     click.echo(f"Sent: {retry_failed()}")
 
 

@@ -18,7 +18,11 @@ class DomainError(Exception):
         self.fields = fields or {}
         if code:
             self.code = code
-        super().__init__(str(self.message))
+        # Not str(message): a lazy translation renders only where a request picks the language.
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class NotFound(DomainError):

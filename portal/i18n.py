@@ -20,7 +20,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:
-        session["lang"] = chosen
+        if not request.path.startswith("/api/"):  # the API keeps no session
+            session["lang"] = chosen
         return chosen
     if session.get("lang") in languages:
         return session["lang"]

@@ -46,7 +46,7 @@ def main() -> int:
             f"apt-get install -y {DEBIAN_PACKAGES} (add fonts-dejavu-core if the machine has no "
             "fonts; on macOS: brew install pango). Then run make again."
         )
-    except Exception as exc:  # noqa: BLE001  (any other native failure: still one clear paragraph)
+    except Exception as exc:  # any other native failure: still one clear paragraph, no traceback
         return fail(
             f"WeasyPrint could not be loaded ({type(exc).__name__}: {exc}). It needs the Pango "
             f"libraries: on Debian or Ubuntu run, as root, apt-get install -y {DEBIAN_PACKAGES}, "

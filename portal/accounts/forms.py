@@ -18,4 +18,3 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
     )
     next = HiddenField()
-

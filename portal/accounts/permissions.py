@@ -6,8 +6,8 @@ work only on their own shop (``user.merchant_id``); platform staff belong to no 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _

@@ -50,7 +50,10 @@ def login():
         throttle(current_app.config["LOGIN_LIMIT_PER_CLIENT"], "staff-login-client", _client())
     except RateLimited as exc:
         flash(
-            _("Too many sign-in attempts from your connection. Wait %(minutes)s min and try again.", minutes=max(1, -(-exc.retry_after // 60))),
+            _(
+                "Too many sign-in attempts from your connection. Wait %(minutes)s min and try again.",
+                minutes=max(1, -(-exc.retry_after // 60)),
+            ),
             "warning",
         )
         response = current_app.make_response((render_template("accounts/login.html", form=form), 429))

@@ -24,17 +24,9 @@ class Action:
 def buyer_actions(summary: OrderSummary) -> dict[str, Action]:
     shipped = bool(summary.order.shipments)
     return {
-        "track": Action(True)
-        if shipped
-        else Action(False, str(_l("The order has not been shipped yet."))),
+        "track": Action(True) if shipped else Action(False, str(_l("The order has not been shipped yet."))),
         "contact_shop": Action(True),
-        "return": Action(
-            False, str(_l("Returns are not available in this portal yet."))
-        ),
-        "claim": Action(
-            False, str(_l("Reporting a defect is not available in this portal yet."))
-        ),
-        "instalments": Action(
-            False, str(_l("Paying in instalments is not available in this portal yet."))
-        ),
+        "return": Action(False, str(_l("Returns are not available in this portal yet."))),
+        "claim": Action(False, str(_l("Reporting a defect is not available in this portal yet."))),
+        "instalments": Action(False, str(_l("Paying in instalments is not available in this portal yet."))),
     }

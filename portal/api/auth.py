@@ -41,10 +41,7 @@ def merchant_required(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         key = authenticate_api_key(_bearer_token() or "")
         if key is None:
-            raise Unauthenticated(
-                _l("Send a valid merchant API key as Authorization: Bearer <key>.")
-            )
-        g.private_page = True
+            raise Unauthenticated(_l("Send a valid merchant API key as Authorization: Bearer <key>."))
         g.api_key_id, g.api_key_name, merchant_id = key.id, key.name, key.merchant_id
         _note_use(key)
         g.api_merchant = db.session.get(Merchant, merchant_id)
@@ -62,12 +59,7 @@ def buyer_required(view: Callable) -> Callable:
         token = _bearer_token()
         identity = identity_from_token(token) if token else None
         if identity is None:
-            raise Unauthenticated(
-                _l(
-                    "Your session is missing or has expired. Find your order again to continue."
-                )
-            )
-        g.private_page = True
+            raise Unauthenticated(_l("Your session is missing or has expired. Find your order again to continue."))
         g.api_buyer = identity
         return view(*args, **kwargs)
 
@@ -87,11 +79,7 @@ def current_actor() -> Actor:
     """Who acts, for the audit trail of whatever the request changes."""
     if g.get("api_merchant") is not None:
         return Actor(
-            kind="api_key",
-            id=g.api_key_id,
-            label=g.api_key_name,
-            merchant_id=g.api_merchant.id,
-            ip=request.remote_addr,
+            kind="api_key", id=g.api_key_id, label=g.api_key_name, merchant_id=g.api_merchant.id, ip=request.remote_addr
         )
     identity = current_buyer()
     customer = db.session.get(Customer, identity.customer_id)
@@ -114,10 +102,7 @@ def _note_use(key: ApiKey) -> None:
             update(ApiKey)
             .where(
                 ApiKey.id == key.id,
-                or_(
-                    ApiKey.last_used_at.is_(None),
-                    ApiKey.last_used_at < now - LAST_USED_RESOLUTION,
-                ),
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION),
             )
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)

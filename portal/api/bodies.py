@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from portal.api.errors import MalformedBody, TooLarge, UnsupportedMediaType
+from portal.errors import ValidationFailed
 
 # Enough for an order of 500 lines with long names; a setting can raise it.
 DEFAULT_MAX_JSON_BYTES = 1_000_000
@@ -34,4 +35,30 @@ def json_body() -> dict:
         raise MalformedBody() from None
     if not isinstance(document, dict):
         raise MalformedBody(_l("The body must be a JSON object."))
+    nul_fields = _paths_with_nul(document)
+    if nul_fields:
+        raise ValidationFailed(fields={path: [_l("Must not contain NUL characters.")] for path in sorted(nul_fields)})
     return document
+
+
+def _paths_with_nul(document: dict) -> set[str]:
+    """Dotted paths of the texts holding \\u0000: JSON allows it, PostgreSQL cannot store it.
+
+    Iterative, as the document may nest as deep as the JSON parser allowed.
+    """
+    found: set[str] = set()
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                found.add(path or "body")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if "\x00" in key:
+                    found.add(path or "body")
+                else:
+                    stack.append((f"{path}.{key}" if path else key, value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{index}" if path else str(index), value) for index, value in enumerate(node))
+    return found

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal.errors import DomainError, RateLimited
@@ -27,21 +27,12 @@ _CODES = {
 }
 
 
-def error_response(
-    status: int,
-    code: str | None,
-    message,
-    fields: dict | None = None,
-    headers: dict | None = None,
-):
+def error_response(status: int, code: str | None, message, fields: dict | None = None, headers: dict | None = None):
     body = {
         "error": {
             "code": code or _CODES.get(status, "error"),
             "message": str(message),
-            "fields": {
-                key: [str(m) for m in messages]
-                for key, messages in (fields or {}).items()
-            },
+            "fields": {key: [str(m) for m in messages] for key, messages in (fields or {}).items()},
         }
     }
     response = jsonify(body)
@@ -70,9 +61,7 @@ class MalformedBody(DomainError):
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
     status = 415
-    default_message = _l(
-        "Send the body as JSON with the header Content-Type: application/json."
-    )
+    default_message = _l("Send the body as JSON with the header Content-Type: application/json.")
 
 
 class TooLarge(DomainError):
@@ -99,11 +88,7 @@ def _domain_error(exc: DomainError):
     headers = dict(getattr(exc, "headers", None) or {})
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    if exc.status >= 500:
-        db.session.rollback()
-    return error_response(
-        exc.status, exc.code, exc.message, exc.fields, headers=headers
-    )
+    return error_response(exc.status, exc.code, exc.message, exc.fields, headers=headers)
 
 
 def _http_error(exc: HTTPException):
@@ -117,27 +102,25 @@ def _http_error(exc: HTTPException):
     retry_after = getattr(exc, "retry_after", None)
     if status == 429 and retry_after:
         headers["Retry-After"] = str(retry_after)
-    return error_response(
-        status, None, _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]), headers=headers
-    )
+    return error_response(status, None, _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]), headers=headers)
 
 
 def _write_conflict(_exc: IntegrityError):
     # Two requests wrote the same thing at once (e.g. two PUTs creating one new order):
     # nothing was saved for this one, and sending it again is safe.
     db.session.rollback()
-    return error_response(
-        409,
-        "conflict",
-        _l("Another request changed this at the same time. Send yours again."),
-    )
+    return error_response(409, "conflict", _l("Another request changed this at the same time. Send yours again."))
+
+
+def _unstorable(_exc: DataError):
+    # A value the validators let through but the database cannot hold (e.g. above its integer range).
+    db.session.rollback()
+    return error_response(422, "validation_failed", _l("A value in the request is too large or cannot be stored."))
 
 
 def _unexpected(exc: Exception):
     db.session.rollback()
-    current_app.logger.exception(
-        "API request failed: %s %s", request.method, request.path
-    )
+    current_app.logger.exception("API request failed: %s %s", request.method, request.path)
     return error_response(500, None, _SERVER_ERROR)
 
 
@@ -149,6 +132,7 @@ def register_error_handlers(bp: Blueprint) -> None:
     """
     bp.register_error_handler(DomainError, _domain_error)
     bp.register_error_handler(IntegrityError, _write_conflict)
+    bp.register_error_handler(DataError, _unstorable)
     bp.register_error_handler(HTTPException, _http_error)
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
         bp.register_error_handler(status, _http_error)

@@ -85,8 +85,7 @@ SECURITY_SCHEMES = {
     "buyerToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "A buyer token from POST /api/v1/buyer/sessions. It sees that buyer's "
-        "orders at that shop only.",
+        "description": "A buyer token from POST /api/v1/buyer/sessions. It sees that buyer's orders at that shop only.",
     },
 }
 _SECURITY = {"merchant": [{"merchantKey": []}], "buyer": [{"buyerToken": []}], None: []}
@@ -113,28 +112,19 @@ _POLICY_FIELDS: dict[str, dict] = {
             "required": ["code"],
             "properties": {
                 "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,39}$"},
-                "labels": {
-                    "type": "object",
-                    "additionalProperties": {"type": "string"},
-                },
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         },
     },
     "sla.business_hours": {
         "type": ["object", "null"],
         "properties": {
-            "days": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": 7},
-            },
+            "days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
             "start": {"type": "string", "examples": ["08:00"]},
             "end": {"type": "string", "examples": ["16:00"]},
         },
     },
-    "instalments.months": {
-        "type": "array",
-        "items": {"type": "integer", "minimum": 2, "maximum": 60},
-    },
+    "instalments.months": {"type": "array", "items": {"type": "integer", "minimum": 2, "maximum": 60}},
 }
 
 
@@ -146,33 +136,20 @@ def _policy_field(path: str, default: Any) -> dict:
     if isinstance(default, int):
         return {"type": "integer", "minimum": 0}
     if isinstance(default, str):
-        return {
-            "type": "string",
-            "description": "Percent, as a decimal string.",
-            "examples": [default],
-        }
+        return {"type": "string", "description": "Percent, as a decimal string.", "examples": [default]}
     return {}
 
 
 def _policy_schema(*, patch: bool) -> dict:
     sections = {}
     for section, defaults in DEFAULT_POLICY.items():
-        properties = {
-            name: _policy_field(f"{section}.{name}", value)
-            for name, value in defaults.items()
-        }
-        sections[section] = {
-            "type": "object",
-            "properties": properties,
-            "additionalProperties": False,
-        }
+        properties = {name: _policy_field(f"{section}.{name}", value) for name, value in defaults.items()}
+        sections[section] = {"type": "object", "properties": properties, "additionalProperties": False}
         if not patch:
             sections[section]["required"] = list(properties)
     schema = {"type": "object", "properties": sections, "additionalProperties": False}
     if patch:
-        schema["description"] = (
-            "Only the settings to change; the rest of the document stays."
-        )
+        schema["description"] = "Only the settings to change; the rest of the document stays."
     else:
         schema["required"] = list(sections)
     return schema
@@ -201,9 +178,7 @@ def _api_views(app: Flask):
 
 def _schemas(operations: list[Operation]) -> tuple[dict, dict]:
     """Every model's JSON schema under components, and a map from model to its $ref."""
-    models: dict[tuple[type[BaseModel], str], None] = {
-        (ErrorOut, "serialization"): None
-    }
+    models: dict[tuple[type[BaseModel], str], None] = {(ErrorOut, "serialization"): None}
     named: dict[str, dict] = {}
     for operation in operations:
         if isinstance(operation.body, type):
@@ -250,17 +225,13 @@ def _operation(endpoint: str, rule, view, operation: Operation, refs: dict) -> d
             "required": True,
             "content": {"application/json": {"schema": _ref(operation.body, refs)}},
         }
-        errors.update(
-            {status: _STANDARD_ERRORS[status] for status in (400, 413, 415, 422)}
-        )
+        errors.update({status: _STANDARD_ERRORS[status] for status in (400, 413, 415, 422)})
     errors.update(operation.errors)
     responses: dict[str, Any] = {}
     for status, (description, schema) in sorted(operation.responses.items()):
         responses[str(status)] = {"description": description}
         if schema is not None:
-            responses[str(status)]["content"] = {
-                "application/json": {"schema": _ref(schema, refs)}
-            }
+            responses[str(status)]["content"] = {"application/json": {"schema": _ref(schema, refs)}}
     error_schema = {"application/json": {"schema": refs[ErrorOut]}}
     for status, description in sorted(errors.items()):
         responses[str(status)] = {"description": description, "content": error_schema}
@@ -272,10 +243,7 @@ def _operation(endpoint: str, rule, view, operation: Operation, refs: dict) -> d
 
 def build(app: Flask) -> dict:
     """The whole document for this app: one entry per API route and method."""
-    views = [
-        (rule, view, getattr(view, "openapi", None) or _UNDOCUMENTED)
-        for rule, view in _api_views(app)
-    ]
+    views = [(rule, view, getattr(view, "openapi", None) or _UNDOCUMENTED) for rule, view in _api_views(app)]
     refs, components = _schemas([operation for _rule, _view, operation in views])
     paths: dict[str, dict] = {}
     for rule, view, operation in views:
@@ -295,15 +263,9 @@ def build(app: Flask) -> dict:
         },
         "servers": [{"url": app.config["PUBLIC_BASE_URL"].rstrip("/")}],
         "tags": [
-            {
-                "name": "orders",
-                "description": "The shop's orders, shipments and tracking.",
-            },
+            {"name": "orders", "description": "The shop's orders, shipments and tracking."},
             {"name": "policy", "description": "The shop's policy document."},
-            {
-                "name": "buyers",
-                "description": "What a buyer sees and does, with a buyer token.",
-            },
+            {"name": "buyers", "description": "What a buyer sees and does, with a buyer token."},
             {"name": "meta", "description": "This document."},
         ],
         "paths": paths,

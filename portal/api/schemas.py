@@ -15,13 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSche
 Timestamp = Annotated[
     datetime,
     PlainSerializer(lambda value: value.isoformat(), return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "examples": ["2026-11-23T10:15:00+02:00"],
-        }
-    ),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-23T10:15:00+02:00"]}),
 ]
 
 
@@ -55,9 +49,7 @@ class ItemOut(Out):
     name: str
     quantity: int
     unit_price: MoneyOut
-    tax_rate: str = Field(
-        description="Percent, as a decimal string.", examples=["25.50"]
-    )
+    tax_rate: str = Field(description="Percent, as a decimal string.", examples=["25.50"])
     attributes: dict[str, str]
     total: MoneyOut
 
@@ -77,9 +69,7 @@ class PaymentOut(Out):
 class TrackingEventOut(Out):
     id: str
     shipment_id: str
-    status: str = Field(
-        description="Normalised carrier status (pending, in_transit, delivered …)."
-    )
+    status: str = Field(description="Normalised carrier status (pending, in_transit, delivered …).")
     status_label: str
     occurred_at: Timestamp
     location: str | None
@@ -90,9 +80,7 @@ class ShipmentOut(Out):
     id: str
     carrier: str
     tracking_number: str
-    tracking_url: str | None = Field(
-        description="The carrier's own tracking page, when the carrier is known."
-    )
+    tracking_url: str | None = Field(description="The carrier's own tracking page, when the carrier is known.")
     estimated_delivery: date | None
     status: str
     status_label: str
@@ -126,9 +114,7 @@ class OrderOut(Out):
     total: MoneyOut
     refunded: MoneyOut = Field(description="Refunds that have succeeded.")
     promised_delivery_date: date | None
-    status: str = Field(
-        description="paid, late, or the furthest tracking status of the shipments."
-    )
+    status: str = Field(description="paid, late, or the furthest tracking status of the shipments.")
     delivery_status: str | None
     delivered_at: Timestamp | None
     late: bool
@@ -136,34 +122,26 @@ class OrderOut(Out):
     refunds: list[RefundOut]
     returns: list[dict[str, Any]]
     claims: list[dict[str, Any]]
-    plan: dict[str, Any] | None = Field(
-        description="The instalment plan, when the buyer has one."
-    )
+    plan: dict[str, Any] | None = Field(description="The instalment plan, when the buyer has one.")
     created_at: Timestamp
     updated_at: Timestamp
 
 
 class BuyerLinkOut(Out):
-    url: str = Field(
-        description="Opens the order without signing in; put it in the shop's order e-mail."
-    )
+    url: str = Field(description="Opens the order without signing in; put it in the shop's order e-mail.")
 
 
 # -- buyers ---------------------------------------------------------------------------------
 
 
 class BuyerSessionOut(Out):
-    token: str = Field(
-        description="Send as Authorization: Bearer <token> to the buyer endpoints."
-    )
+    token: str = Field(description="Send as Authorization: Bearer <token> to the buyer endpoints.")
     expires_at: Timestamp
 
 
 class ActionOut(Out):
     allowed: bool
-    reason: str | None = Field(
-        description="Why not, in plain words in the request's language; null when allowed."
-    )
+    reason: str | None = Field(description="Why not, in plain words in the request's language; null when allowed.")
 
 
 class BuyerActionsOut(Out):
@@ -248,12 +226,9 @@ class BuyerOrderListOut(Out):
 
 class ErrorDetailOut(Out):
     code: str = Field(examples=["validation_failed"])
-    message: str = Field(
-        description="Human text in the request's language (Accept-Language)."
-    )
+    message: str = Field(description="Human text in the request's language (Accept-Language).")
     fields: dict[str, list[str]] = Field(
-        description="Problems by dotted field path, e.g. items.0.quantity.",
-        examples=[{}],
+        description="Problems by dotted field path, e.g. items.0.quantity.", examples=[{}]
     )
 
 

@@ -14,13 +14,7 @@ from portal.api.actions import buyer_actions
 from portal.buyers.services import OrderSummary, payment_method_label
 from portal.merchants.models import Merchant
 from portal.orders.models import Order, OrderItem, Shipment, TrackingEvent
-from portal.orders.policy import (
-    buyer_status,
-    is_late,
-    next_step,
-    status_label,
-    tracking_url,
-)
+from portal.orders.policy import buyer_status, is_late, next_step, status_label, tracking_url
 from portal.payments.models import Refund
 
 
@@ -113,9 +107,7 @@ def order(summary: OrderSummary, merchant: Merchant) -> dict:
         placed_at=clock(order.placed_at),
         currency=order.currency,
         locale=order.locale,
-        customer=schemas.CustomerOut(
-            email=order.customer.email, name=order.customer.name
-        ),
+        customer=schemas.CustomerOut(email=order.customer.email, name=order.customer.name),
         items=[_item(item, order.currency) for item in order.items],
         shipping=_shipping(order),
         payment=schemas.PaymentOut(
@@ -175,9 +167,7 @@ def buyer_order(summary: OrderSummary) -> dict:
             support_email=merchant.support_email,
             support_phone=merchant.support_phone,
         ),
-        customer=schemas.CustomerOut(
-            email=order.customer.email, name=order.customer.name
-        ),
+        customer=schemas.CustomerOut(email=order.customer.email, name=order.customer.name),
         items=[_item(item, order.currency) for item in order.items],
         shipping=_shipping(order),
         payment=schemas.BuyerPaymentOut(

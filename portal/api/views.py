@@ -6,18 +6,12 @@ portal.api.errors; what goes out is described by portal.api.schemas and openapi.
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
 from portal.api import bp, serializers
-from portal.api.auth import (
-    buyer_required,
-    current_actor,
-    current_buyer,
-    current_merchant,
-    merchant_required,
-)
+from portal.api.auth import buyer_required, current_actor, current_buyer, current_merchant, merchant_required
 from portal.api.bodies import json_body
 from portal.api.openapi import POLICY, POLICY_PATCH, build, document
 from portal.api.schemas import (
@@ -38,6 +32,19 @@ from portal.merchants.models import Merchant
 from portal.orders import services as orders
 from portal.orders.schemas import BuyerSessionIn, OrderIn, ShipmentIn, TrackingEventIn
 from portal.validation import validation_failed
+
+
+@bp.url_value_preprocessor
+def _refuse_nul_in_ids(_endpoint, values):
+    # No id or number holds a NUL character, and PostgreSQL cannot even compare one.
+    if values and any("\x00" in str(value) for value in values.values()):
+        raise NotFound()
+
+
+@bp.before_request
+def _private_answers():
+    # Orders, tokens and policies are private; only the published document may be cached.
+    g.private_page = request.endpoint != "api.openapi_document"
 
 
 @bp.after_request
@@ -63,23 +70,14 @@ def _order_answer(number: str) -> dict:
     description="Idempotent: sending the same body again changes nothing. Replacing keeps the "
     "order's shipments, tracking and refunds.",
     body=OrderIn,
-    responses={
-        200: ("The order was replaced.", OrderOut),
-        201: ("The order was created.", OrderOut),
-    },
+    responses={200: ("The order was replaced.", OrderOut), 201: ("The order was created.", OrderOut)},
 )
 @merchant_required
 def put_order(number: str):
-    order, created = orders.upsert_order(
-        current_merchant(), number, json_body(), actor=current_actor()
-    )
+    order, created = orders.upsert_order(current_merchant(), number, json_body(), actor=current_actor())
     number = order.number
     if created:
-        return (
-            _order_answer(number),
-            201,
-            {"Location": url_for(".get_order", number=number)},
-        )
+        return _order_answer(number), 201, {"Location": url_for(".get_order", number=number)}
     return _order_answer(number), 200
 
 
@@ -133,9 +131,7 @@ def add_shipment(number: str):
 @merchant_required
 def add_tracking_event(shipment_id: str):
     merchant = current_merchant()
-    event = orders.add_tracking_event(
-        merchant, shipment_id, json_body(), actor=current_actor()
-    )
+    event = orders.add_tracking_event(merchant, shipment_id, json_body(), actor=current_actor())
     return serializers.tracking_event(event, merchant), 201
 
 
@@ -143,11 +139,7 @@ def add_tracking_event(shipment_id: str):
 
 
 @bp.get("/policy")
-@document(
-    "The shop's policy document",
-    tag="policy",
-    responses={200: ("The whole document.", POLICY)},
-)
+@document("The shop's policy document", tag="policy", responses={200: ("The whole document.", POLICY)})
 @merchant_required
 def get_policy():
     return merchants.get_policy(current_merchant())
@@ -164,9 +156,7 @@ def get_policy():
 )
 @merchant_required
 def patch_policy():
-    return merchants.update_policy(
-        current_merchant(), json_body(), actor=current_actor()
-    )
+    return merchants.update_policy(current_merchant(), json_body(), actor=current_actor())
 
 
 # -- buyers ----------------------------------------------------------------------------------
@@ -184,14 +174,7 @@ def patch_policy():
         404: "No order with that number and e-mail at that shop.",
         429: "Too many attempts; try again after Retry-After seconds.",
     },
-    headers={
-        429: {
-            "Retry-After": {
-                "description": "Seconds to wait.",
-                "schema": {"type": "integer"},
-            }
-        }
-    },
+    headers={429: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}},
 )
 def create_buyer_session():
     try:
@@ -200,39 +183,22 @@ def create_buyer_session():
         raise validation_failed(exc) from None
     try:
         order = access.find_order(
-            session_in.merchant,
-            session_in.order_number,
-            session_in.email,
-            client=request.remote_addr or "",
+            session_in.merchant, session_in.order_number, session_in.email, client=request.remote_addr or ""
         )
     except NotFound:
-        raise NotFound(
-            _l(
-                "We could not find an order with that number and e-mail address at this shop."
-            )
-        ) from None
-    token, expires_at = access.issue_token(
-        access.BuyerIdentity(order.customer_id, order.merchant_id)
-    )
-    return BuyerSessionOut(token=token, expires_at=expires_at).model_dump(
-        mode="json"
-    ), 201
+        raise NotFound(_l("We could not find an order with that number and e-mail address at this shop.")) from None
+    token, expires_at = access.issue_token(access.BuyerIdentity(order.customer_id, order.merchant_id))
+    return BuyerSessionOut(token=token, expires_at=expires_at).model_dump(mode="json"), 201
 
 
 @bp.get("/buyer/orders")
-@document(
-    "The buyer's orders at this shop",
-    tag="buyers",
-    responses={200: ("Newest first.", BuyerOrderListOut)},
-)
+@document("The buyer's orders at this shop", tag="buyers", responses={200: ("Newest first.", BuyerOrderListOut)})
 @buyer_required
 def buyer_orders():
     identity = current_buyer()
     merchant = db.session.get(Merchant, identity.merchant_id)
     return serializers.buyer_order_list(
-        access.orders_with_items_of(identity),
-        merchant,
-        today=orders.merchant_today(merchant),
+        access.orders_with_items_of(identity), merchant, today=orders.merchant_today(merchant)
     )
 
 
@@ -254,11 +220,7 @@ def buyer_order(number: str):
 
 
 @bp.get("/openapi.json")
-@document(
-    "This API as an OpenAPI 3.1 document",
-    tag="meta",
-    responses={200: ("The document.", None)},
-)
+@document("This API as an OpenAPI 3.1 document", tag="meta", responses={200: ("The document.", None)})
 def openapi_document():
     if "apuri.openapi" not in current_app.extensions:
         current_app.extensions["apuri.openapi"] = build(current_app)

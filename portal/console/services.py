@@ -154,4 +154,3 @@ def shop_names(merchant_ids: set[str | None]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all())
-

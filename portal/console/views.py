@@ -23,6 +23,7 @@ AUDIT_ACTIONS = {
     "order.late_notified": _l("Buyer told the order is late"),
     "shipment.created": _l("Shipment added"),
     "tracking_event.created": _l("Tracking event from the carrier"),
+    "policy.updated": _l("Policy changed"),
 }
 
 ACTOR_KINDS = {
@@ -60,9 +61,7 @@ REFUND_SOURCES = {
 
 # The stored HTML of an e-mail, shown in a sandboxed frame: no scripts, no forms, no
 # same-origin rights, only the inline styles e-mails are made of.
-MAIL_HTML_CSP = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'"
-)
+MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'"
 
 
 def _label(table: dict, code: str | None) -> str:
@@ -217,3 +216,49 @@ def mail_html(message_id: str):
     response.headers["Content-Security-Policy"] = MAIL_HTML_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@staff_required()
+def policy():
+    """The shop's policy document: every capability's settings; admins change them."""
+    from flask import flash
+
+    from portal.accounts.models import Role
+    from portal.accounts.permissions import has_role
+    from portal.accounts.services import actor_for
+    from portal.errors import ValidationFailed
+    from portal.merchants import policy as rules
+    from portal.merchants.services import get_policy, update_policy
+
+    merchant = _shop()
+    if merchant is None:
+        return _choose_shop()
+    may_edit = has_role(current_user.role, Role.MERCHANT_ADMIN)
+    current = get_policy(merchant)
+    values = {f"{s}.{f}": rules.form_value(kind, current[s][f]) for s, fields in rules.CONSOLE_FIELDS.items() for f, (kind, _l_, _h) in fields.items()}
+    errors: dict[str, list] = {}
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            return render_template("error.html", status=403, title=_("No access"), message=_("Only the shop's admins can change the policy."), action_url=url_for(".policy", **_shop_args()), action_label=_("Back")), 403
+        patch = rules.patch_from_form(request.form, current)
+        try:
+            update_policy(merchant, patch, actor=actor_for(current_user, request.remote_addr))
+        except ValidationFailed as exc:
+            errors, status = exc.fields, 422
+            values.update({k: request.form.get(k, "") for k in values})
+            values.update({k: ("on" if k in request.form else "") for k, v in values.items() if k.endswith(".enabled")})
+            flash(_("Nothing was saved: check the fields marked below."), "warning")
+        else:
+            flash(_("Policy saved. Buyers see the new terms from now on.") if patch else _("Nothing changed."), "success")
+            return redirect(url_for(".policy", **_shop_args()))
+    return render_template(
+        "console/policy.html",
+        merchant=merchant,
+        sections=rules.CONSOLE_SECTIONS,
+        fields=rules.CONSOLE_FIELDS,
+        values=values,
+        errors=errors,
+        may_edit=may_edit,
+    ), status

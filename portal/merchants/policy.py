@@ -225,3 +225,90 @@ def merge_policy(current: dict | None, patch: Any) -> dict:
     if problems:
         raise ValidationFailed(fields=problems)
     return merged
+
+
+# How the console shows each setting: its kind of input, label and help. The console edits the
+# same document as PATCH /api/v1/policy, through the same merge and validation.
+CONSOLE_SECTIONS = {
+    "returns": _l("Returns"),
+    "claims": _l("Defect claims"),
+    "instalments": _l("Instalments"),
+    "sla": _l("Support response times"),
+}
+
+CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
+    "returns": {
+        "window_days": ("int", _l("Return window (days from delivery)"), _l("At least the 14 days the law gives.")),
+        "non_returnable_skus": ("list_str", _l("Products not taken back (codes)"), _l("Separate the codes with commas.")),
+        "restocking_fee_pct": ("pct", _l("Restocking fee (%)"), None),
+        "store_credit_bonus_pct": ("pct", _l("Bonus for choosing store credit (%)"), None),
+        "auto_approve_max": ("int", _l("Approve returns automatically up to (minor units)"), _l("0 turns automatic approval off.")),
+        "reasons": ("json", _l("The shop's own return reasons"), _l('JSON, e.g. [{"code": "too_loud", "labels": {"fi": "Liian äänekäs"}}]')),
+    },
+    "claims": {
+        "auto_accept_max_pct": ("pct", _l("Accept price reductions automatically up to (% of the item)"), None),
+        "auto_accept_max_amount": ("int", _l("…and up to (minor units)"), None),
+    },
+    "instalments": {
+        "enabled": ("bool", _l("Offer instalments after purchase"), None),
+        "months": ("list_int", _l("Months offered"), _l("Separate with commas, e.g. 3, 6, 12.")),
+        "nominal_rate": ("pct", _l("Nominal interest rate (% a year)"), _l("At most %(max)s %% a year.", max=MAX_NOMINAL_RATE)),
+        "monthly_fee": ("int", _l("Monthly fee (minor units)"), None),
+        "setup_fee": ("int", _l("Set-up fee (minor units)"), None),
+        "min_amount": ("int", _l("Smallest order (minor units)"), None),
+        "max_amount": ("int", _l("Largest order (minor units)"), None),
+        "window_days": ("int", _l("Days after delivery the switch is offered"), None),
+    },
+    "sla": {
+        "first_response_hours": ("int", _l("First response within (hours)"), None),
+        "resolution_hours": ("int", _l("Resolution within (hours)"), None),
+        "business_hours": ("json", _l("Business hours"), _l('Empty for every hour of every day, or JSON such as {"days": [1,2,3,4,5], "start": "08:00", "end": "16:00"}.')),
+    },
+}
+
+
+def patch_from_form(form: dict[str, str], current: dict) -> dict:
+    """Turn the console's form fields (``section.field``) into a policy patch of typed values.
+
+    Text that cannot even be read as its kind is passed on as-is, so that merge_policy
+    reports it on the field with its usual reason.
+    """
+    import json
+
+    patch: dict[str, dict[str, Any]] = {}
+    for section, fields in CONSOLE_FIELDS.items():
+        for field, (kind, _label, _help) in fields.items():
+            name = f"{section}.{field}"
+            raw = (form.get(name) or "").strip()
+            if kind == "bool":
+                value: Any = name in form
+            elif kind == "int":
+                value = int(raw) if re.fullmatch(r"-?\d+", raw) else raw
+            elif kind == "pct":
+                value = raw.replace(",", ".")
+            elif kind == "list_str":
+                value = [part.strip() for part in raw.split(",") if part.strip()]
+            elif kind == "list_int":
+                parts = [part.strip() for part in raw.split(",") if part.strip()]
+                value = [int(p) if p.isdigit() else p for p in parts]
+            else:  # json
+                if not raw:
+                    value = None if field == "business_hours" else []
+                else:
+                    try:
+                        value = json.loads(raw)
+                    except ValueError:
+                        value = raw
+            if value != current.get(section, {}).get(field):
+                patch.setdefault(section, {})[field] = value
+    return patch
+
+
+def form_value(kind: str, value: Any) -> str:
+    import json
+
+    if kind in ("list_str", "list_int"):
+        return ", ".join(str(v) for v in value or [])
+    if kind == "json":
+        return "" if value in (None, []) else json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)

@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -18,6 +18,9 @@ from portal.jobs import enqueue
 from portal.notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# Without a port in SMTP_URL: implicit TLS listens on 465, submission with STARTTLS on 587.
+SMTP_DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
 
 def queue_email(
@@ -77,11 +80,13 @@ def send_outbox_message(message_id: str) -> None:
     message.attempts += 1
     try:
         smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
-        with smtp_cls(url.hostname or "127.0.0.1", url.port or 25, timeout=10) as smtp:
+        port = url.port or SMTP_DEFAULT_PORTS.get(url.scheme, 25)
+        with smtp_cls(url.hostname or "127.0.0.1", port, timeout=10) as smtp:
             if url.scheme == "smtp+starttls":
                 smtp.starttls()
             if url.username:
-                smtp.login(url.username, url.password or "")
+                # A user name or password with "@", ":" or "/" is percent-encoded in the URL.
+                smtp.login(unquote(url.username), unquote(url.password or ""))
             smtp.send_message(email)
     except (OSError, smtplib.SMTPException) as exc:
         message.status = "failed"
@@ -96,7 +101,12 @@ def send_outbox_message(message_id: str) -> None:
 
 
 def retry_failed(limit: int = 100) -> int:
-    """Resend messages that failed earlier (the scheduler calls this with backoff)."""
+    """Resend messages that failed earlier (the scheduler calls this with backoff).
+
+    Without SMTP_URL there is nowhere to send them: they stay "failed" until it is set.
+    """
+    if not current_app.config.get("SMTP_URL"):
+        return 0
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.status == "failed").limit(limit)
     ).all()

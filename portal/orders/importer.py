@@ -37,7 +37,19 @@ CSV_COLUMNS = (
     "captured",
     "promised_delivery_date",
 )
-REQUIRED_CSV_COLUMNS = ("number", "placed_at", "currency", "customer_email", "item_id", "sku", "name", "quantity", "unit_price", "ship_country", "captured")
+REQUIRED_CSV_COLUMNS = (
+    "number",
+    "placed_at",
+    "currency",
+    "customer_email",
+    "item_id",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price",
+    "ship_country",
+    "captured",
+)
 
 
 @dataclass
@@ -67,11 +79,17 @@ def read_records(name: str, content: str) -> Iterator[ImportRecord]:
 
 
 def count_lines(content: str) -> int:
-    return sum(1 for line in content.splitlines() if line.strip())
+    return sum(1 for line in _lines(content) if line.strip())
+
+
+def _lines(content: str) -> list[str]:
+    """The file's lines. Only newlines end a line: ``str.splitlines`` would also split at
+    U+2028 and other separators that JSON allows inside strings, and shift every line number."""
+    return content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _read_json_lines(content: str) -> Iterator[ImportRecord]:
-    for line_no, line in enumerate(content.splitlines(), start=1):
+    for line_no, line in enumerate(_lines(content), start=1):
         if not line.strip():
             continue
         try:
@@ -83,8 +101,15 @@ def _read_json_lines(content: str) -> Iterator[ImportRecord]:
             yield ImportRecord(number="", document=None, first_line=line_no, problem="each line must be a JSON object")
             continue
         number = document.pop("number", None)
-        if not isinstance(number, str) or not number.strip():
-            yield ImportRecord(number="", document=None, first_line=line_no, problem='"number" (the order number, text) is missing')
+        if number is None or (isinstance(number, str) and not number.strip()):
+            yield ImportRecord(
+                number="", document=None, first_line=line_no, problem='"number" (the order number) is missing'
+            )
+            continue
+        if not isinstance(number, str):
+            yield ImportRecord(
+                number="", document=None, first_line=line_no, problem=f'"number" must be text, e.g. "{number}"'
+            )
             continue
         yield ImportRecord(number=number.strip(), document=document, first_line=line_no)
 
@@ -96,82 +121,88 @@ def _int(value: str, column: str) -> int:
         raise ValueError(f"{column}: must be a whole number of minor units (cents), got {value!r}") from None
 
 
+def _item(row: dict) -> dict:
+    """The item of one CSV row; ValueError names the bad column."""
+    try:
+        attributes = json.loads(row["attributes"]) if (row.get("attributes") or "").strip() else {}
+    except json.JSONDecodeError:
+        raise ValueError("attributes: not valid JSON") from None
+    return {
+        "id": row["item_id"],
+        "sku": row["sku"],
+        "name": row["name"],
+        "quantity": _int(row["quantity"], "quantity"),
+        "unit_price": _int(row["unit_price"], "unit_price"),
+        "tax_rate": (row.get("tax_rate") or "0").strip() or "0",
+        "attributes": attributes,
+    }
+
+
+def _order_document(row: dict) -> dict:
+    """The order-level fields, read from the first row of an order; ValueError names the bad column."""
+    return {
+        "placed_at": (row["placed_at"] or "").strip(),
+        "currency": (row["currency"] or "").strip().upper(),
+        "locale": (row.get("locale") or "en").strip() or "en",
+        "customer": {"email": (row["customer_email"] or "").strip(), "name": (row.get("customer_name") or "").strip()},
+        "items": [],
+        "shipping": {
+            "amount": _int(row.get("shipping_amount") or "0", "shipping_amount"),
+            "address": {
+                "name": row.get("ship_name") or "",
+                "street": row.get("ship_street") or "",
+                "postal_code": row.get("ship_postal_code") or "",
+                "city": row.get("ship_city") or "",
+                "country": (row.get("ship_country") or "").strip(),
+            },
+        },
+        "payment": {
+            "provider": (row.get("payment_provider") or "simulated").strip() or "simulated",
+            "reference": row.get("payment_reference") or "",
+            "method": (row.get("payment_method") or "card").strip() or "card",
+            "captured": _int(row["captured"], "captured"),
+        },
+        "promised_delivery_date": (row.get("promised_delivery_date") or "").strip() or None,
+    }
+
+
 def _read_csv(content: str) -> Iterator[ImportRecord]:
     reader = csv.DictReader(io.StringIO(content))
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         yield ImportRecord(number="", document=None, first_line=1, problem=f"missing columns: {', '.join(missing)}")
         return
-    current: ImportRecord | None = None
+    # Rows are grouped by order number wherever they are in the file: an order whose rows are
+    # not next to each other is still one order with all its items (not two, the second
+    # replacing the first).
+    orders: dict[str, ImportRecord] = {}
     for row in reader:
         line_no = reader.line_num
         number = (row.get("number") or "").strip()
-        if current is not None and number != current.number:
-            yield current
-            current = None
+        if not number:
+            yield ImportRecord(
+                number="", document=None, first_line=line_no, problem='"number" (the order number) is missing'
+            )
+            continue
+        record = orders.get(number)
         try:
-            item = {
-                "id": row["item_id"],
-                "sku": row["sku"],
-                "name": row["name"],
-                "quantity": _int(row["quantity"], "quantity"),
-                "unit_price": _int(row["unit_price"], "unit_price"),
-                "tax_rate": (row.get("tax_rate") or "0").strip() or "0",
-                "attributes": json.loads(row["attributes"]) if (row.get("attributes") or "").strip() else {},
-            }
-        except json.JSONDecodeError:
-            current = _with_problem(current, number, line_no, "attributes: not valid JSON")
-            continue
+            item = _item(row)
+            if record is None:
+                record = orders[number] = ImportRecord(number=number, document=_order_document(row), first_line=line_no)
         except ValueError as exc:
-            current = _with_problem(current, number, line_no, str(exc))
+            if record is None:
+                record = orders[number] = ImportRecord(number=number, document=None, first_line=line_no)
+            _mark_unimportable(record, line_no, str(exc))
             continue
-        if current is None:
-            try:
-                shipping_amount = _int(row.get("shipping_amount") or "0", "shipping_amount")
-                captured = _int(row["captured"], "captured")
-            except ValueError as exc:
-                current = _with_problem(None, number, line_no, str(exc))
-                continue
-            document = {
-                "placed_at": (row["placed_at"] or "").strip(),
-                "currency": (row["currency"] or "").strip().upper(),
-                "locale": (row.get("locale") or "en").strip() or "en",
-                "customer": {"email": (row["customer_email"] or "").strip(), "name": (row.get("customer_name") or "").strip()},
-                "items": [],
-                "shipping": {
-                    "amount": shipping_amount,
-                    "address": {
-                        "name": row.get("ship_name") or "",
-                        "street": row.get("ship_street") or "",
-                        "postal_code": row.get("ship_postal_code") or "",
-                        "city": row.get("ship_city") or "",
-                        "country": (row.get("ship_country") or "").strip(),
-                    },
-                },
-                "payment": {
-                    "provider": (row.get("payment_provider") or "simulated").strip() or "simulated",
-                    "reference": row.get("payment_reference") or "",
-                    "method": (row.get("payment_method") or "card").strip() or "card",
-                    "captured": captured,
-                },
-                "promised_delivery_date": (row.get("promised_delivery_date") or "").strip() or None,
-            }
-            current = ImportRecord(number=number, document=document, first_line=line_no)
-        current.item_lines.append(line_no)
-        if current.document is not None:
-            current.document["items"].append(item)
-        elif current.problem is None:  # pragma: no cover - defensive
-            current.problem, current.problem_line = "unreadable row", line_no
-    if current is not None:
-        yield current
+        record.item_lines.append(line_no)
+        if record.document is not None:
+            record.document["items"].append(item)
+    yield from orders.values()
 
 
-def _with_problem(current: ImportRecord | None, number: str, line_no: int, problem: str) -> ImportRecord:
-    """Mark the order of this row as unimportable, remembering the first bad line."""
-    if current is None or current.number != number:
-        current = ImportRecord(number=number, document=None, first_line=line_no)
-    if current.problem is None:
-        current.problem, current.problem_line = problem, line_no
-    current.document = None
-    current.item_lines.append(line_no)
-    return current
+def _mark_unimportable(record: ImportRecord, line_no: int, problem: str) -> None:
+    """The whole order is skipped; its first bad line is the one reported."""
+    if record.problem is None:
+        record.problem, record.problem_line = problem, line_no
+    record.document = None
+    record.item_lines.append(line_no)

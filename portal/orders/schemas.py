@@ -20,7 +20,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Locale = Literal["fi", "sv", "da", "nb", "is", "en"]
 Currency = Literal["EUR", "SEK", "DKK", "NOK", "ISK"]
-MinorUnits = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+# Up to 2 000 000 000 minor units (the columns are 32-bit integers; €20 million is plenty).
+MinorUnits = Annotated[int, Field(ge=0, le=2_000_000_000, strict=True)]
 
 
 class Strict(BaseModel):

@@ -103,6 +103,8 @@ def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Ac
                     fields={"payment.captured": [_l("Cannot be less than what has already been refunded.")]}
                 )
             order.version += 1
+        if not created and order.customer_id != customer.id:
+            order.customer.version += 1  # the previous customer's order list changes too
         order.customer = customer
         order.placed_at = order_in.placed_at
         order.currency = order_in.currency

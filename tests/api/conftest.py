@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -27,15 +29,11 @@ def bearer(secret: str, **headers: str) -> dict:
 
 
 @pytest.fixture
-def shop(make_merchant, make_api_key):
-    """A shop with one API key: ``shop.merchant``, ``shop.key``, ``shop.headers``."""
-
-    class Shop:
-        merchant = make_merchant("kodinkone", name="Kodinkone Oy")
-        key = make_api_key(merchant)
-        headers = bearer(key)
-
-    return Shop
+def shop(make_merchant, make_api_key) -> SimpleNamespace:
+    """A shop with one API key: ``shop.merchant``, ``shop.key`` (the secret), ``shop.headers``."""
+    merchant = make_merchant("kodinkone", name="Kodinkone Oy")
+    key = make_api_key(merchant)
+    return SimpleNamespace(merchant=merchant, key=key, headers=bearer(key))
 
 
 # Finnish for the messages the language tests read. The project's own catalogues are written

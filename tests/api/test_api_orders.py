@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import event, func, select
 
 from portal.extensions import db
@@ -207,7 +209,13 @@ def test_wrong_types_anywhere_never_answer_500(client, shop):
 
 def test_missing_or_bad_credentials_answer_401(client, shop, make_order):
     make_order(shop.merchant, "1001")
-    for headers in ({}, bearer("apuri_not-a-key"), bearer(""), {"Authorization": shop.key}, {"Authorization": f"Basic {shop.key}"}):
+    for headers in (
+        {},
+        bearer("apuri_not-a-key"),
+        bearer(""),
+        {"Authorization": shop.key},
+        {"Authorization": f"Basic {shop.key}"},
+    ):
         response = client.get("/api/v1/orders/1001", headers=headers)
         assert response.status_code == 401, headers
         assert response.get_json()["error"]["code"] == "unauthorized"
@@ -306,3 +314,50 @@ def test_key_use_is_noted_without_a_write_on_every_request(client, shop, make_or
         event.remove(db.engine, "before_cursor_execute", record)
     assert statements
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+
+
+def test_nul_characters_are_refused_by_field_and_in_paths(client, shop):
+    document = order_document()
+    document["items"][0]["name"] = "Jääkaappi\x00"
+    document["customer"]["name"] = "\x00"
+    response = put_order(client, shop.headers, "1001", document)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"items.0.name", "customer.name"}
+    assert client.get("/api/v1/orders/10%0001", headers=shop.headers).status_code == 404
+    session = client.post(
+        "/api/v1/buyer/sessions", json={"merchant": "kodinkone", "order_number": "1\x00", "email": "a@example.fi"}
+    )
+    assert session.status_code == 422
+    assert order_count() == 0
+
+
+@pytest.mark.postgres
+def test_an_amount_beyond_what_the_database_holds_is_refused_not_a_server_error(client, shop):
+    document = order_document()
+    document["items"][0]["unit_price"] = 3_000_000_000
+    document["payment"]["captured"] = 0
+    response = put_order(client, shop.headers, "1001", document)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_failed"
+    assert order_count() == 0
+
+
+@pytest.mark.postgres
+def test_parallel_puts_of_a_new_order_make_one_order(app, shop):
+    document = order_document()
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def put():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(put_order(client, shop.headers, "1001", document).status_code)
+
+    threads = [threading.Thread(target=put) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {200, 201, 409}
+    assert order_count() == 1

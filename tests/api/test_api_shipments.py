@@ -118,8 +118,6 @@ def test_another_shop_cannot_ship_or_track_this_shops_orders(client, shop, make_
 def test_json_body_endpoints_want_json(client, shop, make_order):
     make_order(shop.merchant, "1001", promised_delivery_date=days_from_today(5))
     response = client.post(
-        "/api/v1/orders/1001/shipments",
-        data={"carrier": "posti", "tracking_number": "JJFI1"},
-        headers=shop.headers,
+        "/api/v1/orders/1001/shipments", data={"carrier": "posti", "tracking_number": "JJFI1"}, headers=shop.headers
     )
     assert response.status_code == 415

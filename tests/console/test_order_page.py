@@ -26,7 +26,11 @@ def test_the_order_page_shows_items_payment_customer_and_tracking(signed_in_a, s
     add_tracking_event(
         shop_a,
         shipment.id,
-        {"status": "in_transit", "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(), "location": "Vantaa"},
+        {
+            "status": "in_transit",
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+            "location": "Vantaa",
+        },
         actor=SYSTEM,
     )
     response = signed_in_a.get("/console/orders/1001")
@@ -55,9 +59,24 @@ def test_the_order_page_offers_the_buyers_own_link_to_copy(client, signed_in_a, 
     assert opened.headers["Location"] == "/s/kodinkone/orders/1001"
 
 
-def test_the_history_lists_the_orders_and_its_shipments_audit_entries_newest_first(signed_in_a, shop_a, shop_b, make_order):
+def test_the_history_lists_the_orders_and_its_shipments_audit_entries_newest_first(
+    signed_in_a, shop_a, shop_b, make_order
+):
     make_order(shop_a, "1001")
-    make_order(shop_a, "1001", shipping={"amount": 4900, "address": {"name": "Aino Virtanen", "street": "Uusikatu 2", "postal_code": "00100", "city": "Helsinki", "country": "FI"}})
+    make_order(
+        shop_a,
+        "1001",
+        shipping={
+            "amount": 4900,
+            "address": {
+                "name": "Aino Virtanen",
+                "street": "Uusikatu 2",
+                "postal_code": "00100",
+                "city": "Helsinki",
+                "country": "FI",
+            },
+        },
+    )
     add_shipment(shop_a, "1001", {"carrier": "Posti", "tracking_number": "JJFI1"}, actor=SYSTEM)
     make_order(shop_a, "1002")
     make_order(shop_b, "1001")

@@ -29,7 +29,12 @@ def signed_in_a(client, sign_in, agent_a):
 
 
 def test_the_list_shows_number_date_customer_total_and_delivery(signed_in_a, shop_a, make_order):
-    make_order(shop_a, "1001", placed_at="2026-11-02T12:00:00+02:00", customer={"email": "aino@example.fi", "name": "Aino Virtanen"})
+    make_order(
+        shop_a,
+        "1001",
+        placed_at="2026-11-02T12:00:00+02:00",
+        customer={"email": "aino@example.fi", "name": "Aino Virtanen"},
+    )
     response = signed_in_a.get("/console/orders")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -88,9 +93,19 @@ def test_every_order_once_across_pages(signed_in_a, shop_a, make_order):
 def test_pages_of_a_search_keep_the_search(signed_in_a, shop_a, make_order):
     start = datetime(2026, 10, 1, 12, tzinfo=UTC)
     for n in range(28):
-        make_order(shop_a, f"S{n:03d}", placed_at=(start + timedelta(minutes=n)).isoformat(), customer={"email": "sami@example.fi", "name": "Sami"})
+        make_order(
+            shop_a,
+            f"S{n:03d}",
+            placed_at=(start + timedelta(minutes=n)).isoformat(),
+            customer={"email": "sami@example.fi", "name": "Sami"},
+        )
     for n in range(5):
-        make_order(shop_a, f"O{n:03d}", placed_at=(start + timedelta(minutes=n)).isoformat(), customer={"email": "olli@example.fi", "name": "Olli"})
+        make_order(
+            shop_a,
+            f"O{n:03d}",
+            placed_at=(start + timedelta(minutes=n)).isoformat(),
+            customer={"email": "olli@example.fi", "name": "Olli"},
+        )
     first = signed_in_a.get("/console/orders?q=sami")
     second = signed_in_a.get(next_page(first))
     assert "q=sami" in next_page(first)
@@ -118,7 +133,17 @@ def test_staff_see_only_their_own_shops_orders(signed_in_a, shop_a, shop_b, make
 
 def test_another_shops_order_number_is_not_found(signed_in_a, shop_a, shop_b, make_order):
     make_order(shop_b, "9001")
-    make_order(shop_b, "1001", items=[{"id": "L1", "sku": "BIKE-1", "name": "Bicycle", "quantity": 1, "unit_price": 94800, "tax_rate": "25.5"}], shipping={"amount": 0, "address": {"name": "P", "street": "S 1", "postal_code": "00100", "city": "Helsinki", "country": "FI"}})
+    make_order(
+        shop_b,
+        "1001",
+        items=[
+            {"id": "L1", "sku": "BIKE-1", "name": "Bicycle", "quantity": 1, "unit_price": 94800, "tax_rate": "25.5"}
+        ],
+        shipping={
+            "amount": 0,
+            "address": {"name": "P", "street": "S 1", "postal_code": "00100", "city": "Helsinki", "country": "FI"},
+        },
+    )
     make_order(shop_a, "1001")
     missing = signed_in_a.get("/console/orders/9001")
     never_existed = signed_in_a.get("/console/orders/0000")

@@ -104,7 +104,12 @@ def test_a_console_page_sends_the_anonymous_to_sign_in_and_back(client, sign_in,
     token = csrf_from(followed.get_data(as_text=True))
     signed_in = client.post(
         "/staff/login",
-        data={"csrf_token": token, "email": "agent@kodinkone.fi", "password": "correct horse battery", "next": "/console/orders?q=1001"},
+        data={
+            "csrf_token": token,
+            "email": "agent@kodinkone.fi",
+            "password": "correct horse battery",
+            "next": "/console/orders?q=1001",
+        },
     )
     assert signed_in.headers["Location"] == "/console/orders?q=1001"
 
@@ -145,3 +150,24 @@ def test_sign_in_attempts_are_rate_limited_per_client(app, sign_in, agent_a, rat
     # Another client is not held up.
     colleague = client_from(app, "10.0.0.7")
     assert sign_in("agent@kodinkone.fi", using=colleague).status_code == 302
+
+
+def test_empty_fields_are_named_next_to_the_field(client):
+    token = csrf_from(client.get("/staff/login").get_data(as_text=True))
+    response = client.post("/staff/login", data={"csrf_token": token, "email": "", "password": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<p class="error" id="email-error">Enter your e-mail address.</p>' in html
+    assert '<p class="error" id="password-error">Enter your password.</p>' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_a_role_holds_the_rights_of_the_roles_it_implies():
+    from portal.accounts.models import Role
+    from portal.accounts.permissions import has_role
+
+    assert has_role(Role.MERCHANT_ADMIN, Role.MERCHANT_AGENT)
+    assert has_role(Role.PLATFORM_ADMIN, Role.MERCHANT_AGENT)
+    assert not has_role(Role.MERCHANT_AGENT, Role.MERCHANT_ADMIN)
+    assert not has_role(Role.SUPPORT_AGENT, Role.MERCHANT_ADMIN)
+    assert has_role(Role.SUPPORT_AGENT)  # no role named: any staff
