@@ -65,9 +65,14 @@ def queue_email(
 
 
 def send_outbox_message(message_id: str) -> None:
-    """Job: send one queued message by SMTP; a failure is recorded and retried by the caller."""
-    message = db.session.get(OutboxMessage, message_id)
+    """Job: send one queued message by SMTP; a failure is recorded and retried by the caller.
+
+    The row stays locked until the outcome is committed, so a job retry and ``flask mail
+    retry`` running at once send the message once, not twice.
+    """
+    message = db.session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
     if message is None or message.status == "sent":
+        db.session.commit()  # ends the transaction, releasing the lock
         return
     url = urlparse(current_app.config["SMTP_URL"])
     email = EmailMessage()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from email import message_from_bytes
 from email import policy as email_policy
@@ -26,6 +27,7 @@ class MailServer:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.logins: list[tuple[str, str]] = []
+        self.delay = 0.0  # seconds to think before accepting a message (a slow server)
         self._controller: Controller | None = None
 
     @property
@@ -33,6 +35,8 @@ class MailServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.recipients.append(list(envelope.rcpt_tos))
         self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
         return "250 Message accepted for delivery"

@@ -4,16 +4,19 @@ a server that is down loses nothing, and ``flask mail retry`` sends it later."""
 from __future__ import annotations
 
 import smtplib
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.actors import Actor
 from portal.db import unit_of_work
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
-from portal.notifications.services import send_outbox_message
+from portal.notifications.services import retry_failed, send_outbox_message
 from portal.orders.services import add_shipment, add_tracking_event
 from tests.notifications.mail_server import MailServer
 
@@ -61,6 +64,9 @@ def test_the_buyers_language_reaches_the_delivered_mail(mail_server, shop, make_
     ship(shop)
 
     (email,) = mail_server.messages
+    with force_locale("sv"):
+        assert email["Subject"] == _("Your order %(number)s is on its way", number="1001")
+    assert email["Subject"] != "Your order 1001 is on its way"
     html = email.get_body(preferencelist=("html",)).get_content()
     assert '<html lang="sv">' in html
 
@@ -130,7 +136,9 @@ def test_when_the_server_is_down_the_mail_waits_and_mail_retry_sends_it(
     assert len(mail_server_down.messages) == 1
 
 
-def test_mail_retry_without_a_mail_server_configured_says_so(app, runner, shop, make_order):
+def test_mail_retry_without_a_mail_server_configured_says_so(app, mail_server_down, runner, shop, make_order):
+    make_order(shop, "1001", customer=BUYER)
+    ship(shop)  # fails: nothing listens
     app.config["SMTP_URL"] = None
 
     result = runner.invoke(args=["mail", "retry"])
@@ -138,6 +146,8 @@ def test_mail_retry_without_a_mail_server_configured_says_so(app, runner, shop, 
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert "Error: set SMTP_URL" in result.stderr
+    assert retry_failed() == 0  # the scheduler's retries wait for SMTP_URL too
+    assert [(m.status, m.attempts) for m in outbox()] == [("failed", 1)]
 
 
 def test_smtp_credentials_in_the_url_are_decoded(app, shop, make_order):
@@ -156,7 +166,10 @@ def test_smtp_credentials_in_the_url_are_decoded(app, shop, make_order):
     assert [m.status for m in outbox()] == ["sent"]
 
 
-@pytest.mark.parametrize(("url", "port"), [("smtps://mail.example.net", 465), ("smtp://mail.example.net", 25)])
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [("smtps://mail.example.net", 465), ("smtp+starttls://mail.example.net", 587), ("smtp://mail.example.net", 25)],
+)
 def test_without_a_port_the_url_scheme_decides_it(app, monkeypatch, shop, make_order, url, port):
     app.config["SMTP_URL"] = None
     make_order(shop, "1001", customer=BUYER)
@@ -177,3 +190,30 @@ def test_without_a_port_the_url_scheme_decides_it(app, monkeypatch, shop, make_o
 
     assert connections == [("mail.example.net", port)]
     assert outbox()[0].status == "failed"
+
+
+@pytest.mark.postgres
+def test_two_senders_at_once_deliver_a_failed_message_once(app, mail_server_down, shop, make_order):
+    make_order(shop, "1001", customer=BUYER)
+    ship(shop)  # fails: nothing listens yet
+    (message,) = outbox()
+    mail_server_down.delay = 0.5
+    mail_server_down.start()
+    start = threading.Barrier(2)
+
+    def job_retry_or_mail_retry():
+        with app.app_context():
+            try:
+                start.wait()
+                send_outbox_message(message.id)
+            finally:
+                db.session.remove()
+
+    senders = [threading.Thread(target=job_retry_or_mail_retry) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=30)
+
+    assert len(mail_server_down.messages) == 1
+    assert [(m.status, m.attempts) for m in outbox()] == [("sent", 2)]

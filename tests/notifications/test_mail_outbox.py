@@ -52,7 +52,8 @@ def test_a_shipment_notice_waits_in_the_outbox_in_the_buyers_language(app, shop,
     assert message.sent_at is None and message.attempts == 0
     with force_locale(locale):
         assert message.subject == _("Your order %(number)s is on its way", number="1001")
-    assert "1001" in message.subject
+    if locale != "en":
+        assert message.subject != "Your order 1001 is on its way"
     assert f'<html lang="{locale}">' in message.html_body
     for body in (message.text_body, message.html_body):
         assert LONG_DATES[locale] in body
