@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,7 +100,12 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     finally:
         stack.pop()
     for callback in uow._after_commit:
-        callback()
+        # The change is committed: a failing follow-up (mail, job, provider call) must not
+        # undo it or hide it from the caller; each has its own retry (outbox, reconcile).
+        try:
+            callback()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit step %r failed", callback)
 
 
 M = TypeVar("M")

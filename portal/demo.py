@@ -58,11 +58,11 @@ MARKETS = {
 }
 
 BUYERS = {
-    "fi": [("Aino Virtanen", "aino.virtanen@example.fi"), ("Matti Korhonen", "matti.korhonen@example.fi"), ("Laura Mäkinen", "laura.makinen@example.fi")],
-    "sv": [("Elsa Lindqvist", "elsa.lindqvist@example.se"), ("Oskar Berg", "oskar.berg@example.se")],
-    "da": [("Freja Nielsen", "freja.nielsen@example.dk"), ("Mads Jensen", "mads.jensen@example.dk")],
-    "nb": [("Ingrid Hansen", "ingrid.hansen@example.no"), ("Lars Olsen", "lars.olsen@example.no")],
-    "is": [("Guðrún Jónsdóttir", "gudrun.jonsdottir@example.is"), ("Jón Sigurðsson", "jon.sigurdsson@example.is")],
+    "fi": [("Aino Virtanen", "aino.virtanen@fi.example"), ("Matti Korhonen", "matti.korhonen@fi.example"), ("Laura Mäkinen", "laura.makinen@fi.example")],
+    "sv": [("Elsa Lindqvist", "elsa.lindqvist@se.example"), ("Oskar Berg", "oskar.berg@se.example")],
+    "da": [("Freja Nielsen", "freja.nielsen@dk.example"), ("Mads Jensen", "mads.jensen@dk.example")],
+    "nb": [("Ingrid Hansen", "ingrid.hansen@no.example"), ("Lars Olsen", "lars.olsen@no.example")],
+    "is": [("Guðrún Jónsdóttir", "gudrun.jonsdottir@is.example"), ("Jón Sigurðsson", "jon.sigurdsson@is.example")],
     "en": [("Emily Carter", "emily.carter@example.com"), ("James Wilson", "james.wilson@example.com")],
 }
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 LANGUAGE_NAMES = {
@@ -18,6 +18,8 @@ LANGUAGE_NAMES = {
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # jobs and commands: callers pick with force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in languages:
         if not request.path.startswith("/api/"):  # the API keeps no session
@@ -36,6 +38,8 @@ def current_language() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     return g.get("page_timezone") or current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

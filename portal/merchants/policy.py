@@ -246,7 +246,7 @@ CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
         "reasons": ("json", _l("The shop's own return reasons"), _l('JSON, e.g. [{"code": "too_loud", "labels": {"fi": "Liian äänekäs"}}]')),
     },
     "claims": {
-        "auto_accept_max_pct": ("pct", _l("Accept price reductions automatically up to (% of the item)"), None),
+        "auto_accept_max_pct": ("pct", _l("Accept price reductions automatically up to this share of the item's price (%)"), None),
         "auto_accept_max_amount": ("int", _l("…and up to (minor units)"), None),
     },
     "instalments": {

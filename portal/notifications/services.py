@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlparse
@@ -105,6 +106,9 @@ def send_outbox_message(message_id: str) -> None:
     db.session.commit()
 
 
+STALE_QUEUED_MINUTES = 10
+
+
 def retry_failed(limit: int = 100) -> int:
     """Resend messages that failed earlier (the scheduler calls this with backoff).
 
@@ -112,8 +116,17 @@ def retry_failed(limit: int = 100) -> int:
     """
     if not current_app.config.get("SMTP_URL"):
         return 0
+    # "queued" for a while means the send job was lost (a crash after the commit, Redis
+    # down): send it too. The row lock in send_outbox_message keeps it to one delivery.
+    stale = utcnow() - timedelta(minutes=STALE_QUEUED_MINUTES)
     ids = db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.status == "failed").limit(limit)
+        select(OutboxMessage.id)
+        .where(
+            (OutboxMessage.status == "failed")
+            | ((OutboxMessage.status == "queued") & (OutboxMessage.created_at < stale))
+        )
+        .order_by(OutboxMessage.created_at)
+        .limit(limit)
     ).all()
     sent = 0
     for message_id in ids:

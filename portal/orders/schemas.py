@@ -18,6 +18,8 @@ from portal.validation import DomainMessage
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+# As long as the columns that hold them.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Locale = Literal["fi", "sv", "da", "nb", "is", "en"]
 Currency = Literal["EUR", "SEK", "DKK", "NOK", "ISK"]
 # Up to 2 000 000 000 minor units (the columns are 32-bit integers; €20 million is plenty).
@@ -29,8 +31,8 @@ class Strict(BaseModel):
 
 
 class CustomerIn(Strict):
-    email: EmailStr
-    name: OptionalText = ""
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    name: Name = ""
 
 
 class ItemIn(Strict):
@@ -44,7 +46,7 @@ class ItemIn(Strict):
 
 
 class AddressIn(Strict):
-    name: OptionalText = ""
+    name: Name = ""
     street: OptionalText = ""
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
@@ -58,7 +60,7 @@ class ShippingIn(Strict):
 
 class PaymentIn(Strict):
     provider: Literal["simulated", "stripe"] = "simulated"
-    reference: OptionalText = ""
+    reference: Name = ""
     method: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = "card"
     captured: MinorUnits
 

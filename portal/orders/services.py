@@ -232,10 +232,14 @@ def add_tracking_event(merchant: Merchant, shipment_id: str, event_in: object, *
     except ValidationError as exc:
         raise validation_failed(exc) from None
     with unit_of_work() as uow:
-        shipment = lock_one(Shipment, shipment_id, merchant_id=merchant.id)
+        order_id = db.session.scalar(
+            select(Shipment.order_id).where(Shipment.id == shipment_id, Shipment.merchant_id == merchant.id)
+        )
+        # Lock the order first: two shipments delivered at once must both see each other.
+        order = lock_one(Order, order_id, merchant_id=merchant.id) if order_id else None
+        shipment = lock_one(Shipment, shipment_id, merchant_id=merchant.id) if order else None
         if shipment is None:
             raise NotFound()
-        order = shipment.order
         event = TrackingEvent(
             shipment=shipment,
             status=data.status,
