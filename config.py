@@ -64,6 +64,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # Re-signing the cookie on every page view costs more than the page itself when cached.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -78,6 +80,8 @@ class Config:
     BUYER_LINK_MAX_AGE_DAYS = int(os.environ.get("BUYER_LINK_MAX_AGE_DAYS", "365"))
     BUYER_TOKEN_MAX_AGE_SECONDS = int(os.environ.get("BUYER_TOKEN_MAX_AGE_SECONDS", "3600"))
     ORDER_PAGE_CACHE_SIZE = int(os.environ.get("ORDER_PAGE_CACHE_SIZE", "2048"))
+    # How long an app process trusts the order version it read last (see buyers/page_cache.py).
+    ORDER_HEAD_TTL_SECONDS = float(os.environ.get("ORDER_HEAD_TTL_SECONDS", "1.0"))
 
     LANGUAGES = ["fi", "sv", "da", "nb", "is", "en"]
     BABEL_DEFAULT_LOCALE = "en"

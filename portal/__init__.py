@@ -43,12 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
-    # The limiter's storage always exists; RATELIMIT_ENABLED is read at run time by
-    # portal.throttle, so it can be switched without rebuilding the app.
-    throttling = app.config["RATELIMIT_ENABLED"]
-    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
-    app.config["RATELIMIT_ENABLED"] = throttling
     _configure_login()
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -172,16 +167,21 @@ def _register_security_headers(app: Flask) -> None:
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
+    defaults = [
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(self), geolocation=(), microphone=()"),
+    ]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # One pass over what the view set (a view may send its own CSP or framing rule).
+        present = {key.lower() for key, _value in response.headers.items()}
+        response.headers.extend([(k, v) for k, v in defaults if k.lower() not in present])
         if g.get("private_page"):
             response.headers["Cache-Control"] = "private, no-store"
         return response

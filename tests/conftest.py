@@ -84,11 +84,11 @@ class FreshContextClient(FlaskClient):
 def app(_schema, database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     app.test_client_class = FreshContextClient
-    from portal.buyers.views import page_cache
+    from portal.buyers import page_cache
     from portal.extensions import limiter
 
     with app.app_context():
-        page_cache().clear()
+        page_cache.clear()
         limiter.reset()
         yield app
         db.session.remove()

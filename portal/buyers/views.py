@@ -19,16 +19,15 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.buyers import access
+from portal.buyers import access, page_cache
 from portal.buyers.forms import LookupForm
-from portal.buyers.page_cache import PageCache
 from portal.buyers.services import payment_method_label, summarise
 from portal.db import utcnow
 from portal.errors import NotFound, RateLimited
 from portal.extensions import db
 from portal.i18n import current_language, set_page_locale
 from portal.merchants.models import Merchant
-from portal.orders.models import Customer, Order
+from portal.orders.models import Order
 from portal.orders.services import get_order
 
 bp = Blueprint("buyers", __name__)
@@ -113,25 +112,10 @@ def open_link(token: str):
     return redirect(url_for(".order", slug=order.merchant.slug, number=order.number))
 
 
-_cache: PageCache | None = None
-
-
-def page_cache() -> PageCache:
-    global _cache
-    if _cache is None or _cache.size != current_app.config["ORDER_PAGE_CACHE_SIZE"]:
-        _cache = PageCache(current_app.config["ORDER_PAGE_CACHE_SIZE"])
-    return _cache
-
-
 @bp.get("/s/<slug>/orders/<number>")
 def order(slug: str, number: str):
     g.private_page = True
-    row = db.session.execute(
-        select(Order.id, Order.version, Order.locale, Order.customer_id, Order.merchant_id, Customer.version.label("customer_version"), Merchant.timezone)
-        .join(Merchant, Order.merchant_id == Merchant.id)
-        .join(Customer, Order.customer_id == Customer.id)
-        .where(Merchant.slug == slug, Order.number == number)
-    ).first()
+    row = page_cache.order_head(slug, number)
     if row is None or _customer_in_session(row.merchant_id) != row.customer_id:
         # Never reveal whether the order exists: the same answer for missing and not-yours.
         flash(_("Please confirm your order number and e-mail address to see this order."), "info")
@@ -143,7 +127,7 @@ def order(slug: str, number: str):
     if cacheable:
         today = utcnow().astimezone(ZoneInfo(row.timezone)).date()
         key = (row.id, row.version, row.customer_version, language, today)  # tz is the shop's
-        page = page_cache().get(key)
+        page = page_cache.pages().get(key)
         if page is not None:
             return page
     order = get_order(row.merchant_id, number)
@@ -156,7 +140,7 @@ def order(slug: str, number: str):
         payment_method_label=payment_method_label,
     )
     if key is not None:
-        page_cache().put(key, page)
+        page_cache.pages().put(key, page)
     return page
 
 

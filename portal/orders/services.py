@@ -184,8 +184,18 @@ def merchant_today(merchant: Merchant, now: datetime | None = None) -> date:
 
 
 def _bump(order: Order) -> None:
+    """The buyer can see a change: new page version, and this process forgets its old head."""
     order.version += 1
     order.updated_at = utcnow()
+    _forget_after_commit(order)
+
+
+def _forget_after_commit(order: Order) -> None:
+    from portal.buyers import page_cache
+
+    slug, number = order.merchant.slug, order.number
+    with unit_of_work() as uow:  # joins the caller's unit of work
+        uow.after_commit(lambda: page_cache.forget_order(slug, number))
 
 
 def add_shipment(merchant: Merchant, number: str, shipment_in: object, *, actor: Actor) -> Shipment:

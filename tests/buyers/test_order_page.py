@@ -185,3 +185,29 @@ def test_security_headers_and_no_caching_of_private_pages(client, make_merchant,
     assert "no-store" in response.headers["Cache-Control"]
     cookie = response.headers.get("Set-Cookie", "") or ""
     assert "HttpOnly" in cookie or cookie == ""
+
+
+def test_a_change_made_by_another_app_process_shows_within_the_head_ttl(app, client, make_merchant, make_order, monkeypatch):
+    """Each process trusts the order version it read for ORDER_HEAD_TTL_SECONDS; a change made
+    elsewhere (no local forget) shows once that has passed."""
+    from portal.buyers import page_cache
+    from portal.db import unit_of_work
+    from portal.extensions import db
+    from portal.orders.models import Shipment, TrackingEvent
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock["now"])
+    shop = make_merchant("kodinkone")
+    order = make_order(shop, "9001", locale="en", promised_delivery_date=future(2))
+    shipment = add_shipment(shop, "9001", {"carrier": "Posti", "tracking_number": "JJ9"}, actor=SYSTEM)
+    assert "Delivered" not in open_link(client, order)
+    # another process records delivery: straight in the database, nothing forgotten here
+    with unit_of_work():
+        db.session.add(TrackingEvent(shipment_id=shipment.id, status="delivered", occurred_at=datetime.now(UTC)))
+        db.session.get(Shipment, shipment.id).status = "delivered"
+        row = db.session.get(type(order), order.id)
+        row.delivery_status = "delivered"
+        row.version += 1
+    assert "Delivered" not in client.get("/s/kodinkone/orders/9001").get_data(as_text=True)
+    clock["now"] += app.config["ORDER_HEAD_TTL_SECONDS"] + 0.01
+    assert "Delivered" in client.get("/s/kodinkone/orders/9001").get_data(as_text=True)
