@@ -73,7 +73,7 @@ seed: migrate ## Load the demo shop unless it is there; print staff logins and b
 
 serve: ## Serve the app without the preparation steps
 	@echo "==> Serving Apuri at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	@$(FLASK) run --host $(HOST) --port $(PORT)
+	@INLINE_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 run: seed ## Set everything up and serve the demo at http://127.0.0.1:5000/
 	@$(MAKE) --no-print-directory serve
@@ -106,7 +106,7 @@ format: test-venv ## Format the code and apply ruff's safe fixes
 translations: venv ## Extract the strings, update (or create) every language's catalogue, compile them
 	@mkdir -p $(TRANSLATIONS_DIR)
 	@$(STEP) "Extracting the translatable strings into $(TRANSLATIONS_DIR)/messages.pot" \
-	    $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o $(TRANSLATIONS_DIR)/messages.pot .
+	    $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(TRANSLATIONS_DIR)/messages.pot .
 	@for lang in $(LANGUAGES); do \
 	    if [ -f $(TRANSLATIONS_DIR)/$$lang/LC_MESSAGES/messages.po ]; then \
 	        $(STEP) "Updating the $$lang catalogue" $(BIN)/pybabel update -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \

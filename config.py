@@ -69,9 +69,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
-        os.environ.get("REDIS_URL") or "memory://"
-    )
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (os.environ.get("REDIS_URL") or "memory://")
     # Buyer lookups: per client address and per order, so that guessing is slow both ways.
     LOOKUP_LIMIT_PER_CLIENT = os.environ.get("LOOKUP_LIMIT_PER_CLIENT", "20/hour")
     LOOKUP_LIMIT_PER_ORDER = os.environ.get("LOOKUP_LIMIT_PER_ORDER", "10/hour")

@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +34,13 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="apuri-profile-")
+    try:
+        return profile(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def profile(args: argparse.Namespace, workdir: str) -> int:
     os.environ.setdefault("APURI_INSTANCE_DIR", workdir)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/profile.sqlite3")
     os.environ.setdefault("SECRET_KEY", "apuri-profile-secret")

@@ -5,15 +5,15 @@
 # both and their ratio, and writes them to bench/results/latest.txt.
 #
 #   bench/run_order_page.sh                                   # SQLite file in a temp dir
-#   DATABASE_URL=postgresql+psycopg:///apuri_bench bench/run_order_page.sh
+#   DATABASE_URL=postgresql+psycopg:///apuri_bench bench/run_order_page.sh   # not the suite's `test` database
 #
 # Knobs (environment): BENCH_DURATION (15s), BENCH_CONNECTIONS (16), BENCH_WRK_THREADS (2),
 # BENCH_ITEMS (20), BENCH_EVENTS (30), BENCH_UNCACHED (1: also measure the page with the
-# rendered-page cache off), BENCH_ROUNDS (1), GUNICORN_WORKERS (2), GUNICORN_THREADS (4).
+# rendered-page cache off), BENCH_ROUNDS (3), GUNICORN_WORKERS (2), GUNICORN_THREADS (4).
 #
 # All servers run side by side and wrk takes turns between them, BENCH_ROUNDS times; each one's
 # best round counts. On a busy machine more rounds keep a burst of other work from deciding
-# the ratio: BENCH_ROUNDS=3 BENCH_DURATION=10s.
+# the ratio.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ WRK_THREADS=${BENCH_WRK_THREADS:-2}
 ITEMS=${BENCH_ITEMS:-20}
 EVENTS=${BENCH_EVENTS:-30}
 UNCACHED=${BENCH_UNCACHED:-1}
-ROUNDS=${BENCH_ROUNDS:-1}
+ROUNDS=${BENCH_ROUNDS:-3}
 TARGET_RATIO=0.50
 export GUNICORN_WORKERS=${GUNICORN_WORKERS:-2}
 export GUNICORN_THREADS=${GUNICORN_THREADS:-4}

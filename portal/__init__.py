@@ -118,6 +118,18 @@ def _register_template_helpers(app: Flask) -> None:
             "tracking_url": tracking_url,
         }
 
+    @app.template_filter("country")
+    def country_filter(code: str) -> str:
+        """FI → Suomi / Finland, in the page's language."""
+        from babel import Locale
+
+        from portal.money import _babel_locale
+
+        try:
+            return Locale.parse(_babel_locale(current_language())).territories.get(code.upper(), code)
+        except (ValueError, AttributeError):
+            return code
+
     @app.template_filter("money")
     def money_filter(amount: int, currency: str) -> str:
         return format_money(amount, currency, current_language())
@@ -137,7 +149,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_exc):
-        return page(404, _("Page not found"), _("We could not find that page. Check the address or start again from the order lookup."))
+        return page(
+            404,
+            _("Page not found"),
+            _("We could not find that page. Check the address or start again from the order lookup."),
+        )
 
     @app.errorhandler(405)
     def not_allowed(_exc):
@@ -145,7 +161,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc):
-        return page(400, _("Please try again"), _("The form expired or was sent from elsewhere. Reload the page and send it again."))
+        return page(
+            400,
+            _("Please try again"),
+            _("The form expired or was sent from elsewhere. Reload the page and send it again."),
+        )
 
     @app.errorhandler(413)
     def too_large(_exc):

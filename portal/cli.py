@@ -89,7 +89,9 @@ def create_merchant_command(slug: str, name: str, currency: str, locale: str, su
     """Create the shop SLUG (its address in links: /s/SLUG/)."""
     from portal.merchants.services import create_merchant
 
-    merchant = create_merchant(slug, name=name, currency=currency, locale=locale, support_email=support_email, actor=CLI_ACTOR)
+    merchant = create_merchant(
+        slug, name=name, currency=currency, locale=locale, support_email=support_email, actor=CLI_ACTOR
+    )
     click.echo(f"Created shop {merchant.slug} ({merchant.name}, {merchant.currency}, {merchant.default_locale}).")
 
 
@@ -109,7 +111,9 @@ def create_api_key_command(slug: str, name: str) -> None:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 10 characters.")
-@click.option("--role", required=True, type=click.Choice(["merchant_admin", "merchant_agent", "support_agent", "platform_admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["merchant_admin", "merchant_agent", "support_agent", "platform_admin"])
+)
 @click.option("--merchant", "merchant_slug", default=None, help="The shop's slug (merchant roles only).")
 @click.option("--name", default="")
 @domain_errors_exit
@@ -117,7 +121,9 @@ def create_user_command(email: str, password: str, role: str, merchant_slug: str
     """Create a staff user."""
     from portal.accounts.services import create_user
 
-    user = create_user(email=email, password=password, role=role, merchant_slug=merchant_slug, actor=CLI_ACTOR, name=name)
+    user = create_user(
+        email=email, password=password, role=role, merchant_slug=merchant_slug, actor=CLI_ACTOR, name=name
+    )
     click.echo(f"Created {user.role.value} {user.email}" + (f" for {merchant_slug}." if merchant_slug else "."))
 
 
@@ -160,13 +166,20 @@ def import_orders_command(slug: str, file: Path) -> None:
                 if not exc.fields:
                     problems.append((record.first_line, f"order {record.number}: {exc.message}"))
                 for field, messages in exc.fields.items():
-                    problems.append((record.line_for(field), f"order {record.number}: {field}: {' '.join(str(m) for m in messages)}"))
+                    problems.append(
+                        (
+                            record.line_for(field),
+                            f"order {record.number}: {field}: {' '.join(str(m) for m in messages)}",
+                        )
+                    )
                 continue
             created += was_created
             replaced += not was_created
     for line, message in sorted(problems):
         click.secho(f"line {line}: {message}", fg="yellow", err=True)
-    click.echo(f"Imported {created + replaced} orders ({created} new, {replaced} replaced); {len({line for line, _ in problems})} lines with problems.")
+    click.echo(
+        f"Imported {created + replaced} orders ({created} new, {replaced} replaced); {len({line for line, _ in problems})} lines with problems."
+    )
     if problems:
         sys.exit(2)
 
@@ -185,7 +198,11 @@ def worker_command() -> None:
     from flask import current_app
 
     if not current_app.config.get("REDIS_URL"):
-        click.secho("Error: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it jobs run inline.", fg="red", err=True)
+        click.secho(
+            "Error: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it jobs run inline.",
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
     from redis import Redis
     from rq import Worker
@@ -214,7 +231,11 @@ def mail_retry_command() -> None:
     from portal.notifications.services import retry_failed
 
     if not current_app.config.get("SMTP_URL"):
-        click.secho("Error: set SMTP_URL (e.g. smtp://127.0.0.1:1025) to send mail; without it mail stays in the outbox.", fg="red", err=True)
+        click.secho(
+            "Error: set SMTP_URL (e.g. smtp://127.0.0.1:1025) to send mail; without it mail stays in the outbox.",
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
     click.echo(f"Sent: {retry_failed()}")
 

@@ -37,14 +37,110 @@ STAFF = [
 ]
 
 PRODUCTS = [
-    ("FRIDGE-A200", {"fi": "Jääkaappi A200", "sv": "Kylskåp A200", "da": "Køleskab A200", "nb": "Kjøleskap A200", "is": "Ísskápur A200", "en": "Fridge A200"}, 89900, {"colour": "white"}),
-    ("WASH-W8", {"fi": "Pyykinpesukone W8", "sv": "Tvättmaskin W8", "da": "Vaskemaskine W8", "nb": "Vaskemaskin W8", "is": "Þvottavél W8", "en": "Washing machine W8"}, 64900, {"capacity": "8 kg"}),
-    ("DISH-D45", {"fi": "Astianpesukone D45", "sv": "Diskmaskin D45", "da": "Opvaskemaskine D45", "nb": "Oppvaskmaskin D45", "is": "Uppþvottavél D45", "en": "Dishwasher D45"}, 54900, {"width": "45 cm"}),
-    ("VAC-R3", {"fi": "Robotti-imuri R3", "sv": "Robotdammsugare R3", "da": "Robotstøvsuger R3", "nb": "Robotstøvsuger R3", "is": "Vélmenna-ryksuga R3", "en": "Robot vacuum R3"}, 29900, {"colour": "black"}),
-    ("KETTLE-K1", {"fi": "Vedenkeitin K1", "sv": "Vattenkokare K1", "da": "Elkedel K1", "nb": "Vannkoker K1", "is": "Hraðsuðuketill K1", "en": "Kettle K1"}, 3990, {"colour": "steel"}),
-    ("COFFEE-C5", {"fi": "Kahvinkeitin C5", "sv": "Kaffebryggare C5", "da": "Kaffemaskine C5", "nb": "Kaffetrakter C5", "is": "Kaffivél C5", "en": "Coffee maker C5"}, 7990, {"colour": "black"}),
-    ("OVEN-M20", {"fi": "Mikroaaltouuni M20", "sv": "Mikrovågsugn M20", "da": "Mikrobølgeovn M20", "nb": "Mikrobølgeovn M20", "is": "Örbylgjuofn M20", "en": "Microwave M20"}, 12900, {"colour": "white"}),
-    ("HOOD-H60", {"fi": "Liesituuletin H60", "sv": "Köksfläkt H60", "da": "Emhætte H60", "nb": "Kjøkkenvifte H60", "is": "Eldhúsvifta H60", "en": "Cooker hood H60"}, 34900, {"width": "60 cm"}),
+    (
+        "FRIDGE-A200",
+        {
+            "fi": "Jääkaappi A200",
+            "sv": "Kylskåp A200",
+            "da": "Køleskab A200",
+            "nb": "Kjøleskap A200",
+            "is": "Ísskápur A200",
+            "en": "Fridge A200",
+        },
+        89900,
+        {"colour": "white"},
+    ),
+    (
+        "WASH-W8",
+        {
+            "fi": "Pyykinpesukone W8",
+            "sv": "Tvättmaskin W8",
+            "da": "Vaskemaskine W8",
+            "nb": "Vaskemaskin W8",
+            "is": "Þvottavél W8",
+            "en": "Washing machine W8",
+        },
+        64900,
+        {"capacity": "8 kg"},
+    ),
+    (
+        "DISH-D45",
+        {
+            "fi": "Astianpesukone D45",
+            "sv": "Diskmaskin D45",
+            "da": "Opvaskemaskine D45",
+            "nb": "Oppvaskmaskin D45",
+            "is": "Uppþvottavél D45",
+            "en": "Dishwasher D45",
+        },
+        54900,
+        {"width": "45 cm"},
+    ),
+    (
+        "VAC-R3",
+        {
+            "fi": "Robotti-imuri R3",
+            "sv": "Robotdammsugare R3",
+            "da": "Robotstøvsuger R3",
+            "nb": "Robotstøvsuger R3",
+            "is": "Vélmenna-ryksuga R3",
+            "en": "Robot vacuum R3",
+        },
+        29900,
+        {"colour": "black"},
+    ),
+    (
+        "KETTLE-K1",
+        {
+            "fi": "Vedenkeitin K1",
+            "sv": "Vattenkokare K1",
+            "da": "Elkedel K1",
+            "nb": "Vannkoker K1",
+            "is": "Hraðsuðuketill K1",
+            "en": "Kettle K1",
+        },
+        3990,
+        {"colour": "steel"},
+    ),
+    (
+        "COFFEE-C5",
+        {
+            "fi": "Kahvinkeitin C5",
+            "sv": "Kaffebryggare C5",
+            "da": "Kaffemaskine C5",
+            "nb": "Kaffetrakter C5",
+            "is": "Kaffivél C5",
+            "en": "Coffee maker C5",
+        },
+        7990,
+        {"colour": "black"},
+    ),
+    (
+        "OVEN-M20",
+        {
+            "fi": "Mikroaaltouuni M20",
+            "sv": "Mikrovågsugn M20",
+            "da": "Mikrobølgeovn M20",
+            "nb": "Mikrobølgeovn M20",
+            "is": "Örbylgjuofn M20",
+            "en": "Microwave M20",
+        },
+        12900,
+        {"colour": "white"},
+    ),
+    (
+        "HOOD-H60",
+        {
+            "fi": "Liesituuletin H60",
+            "sv": "Köksfläkt H60",
+            "da": "Emhætte H60",
+            "nb": "Kjøkkenvifte H60",
+            "is": "Eldhúsvifta H60",
+            "en": "Cooker hood H60",
+        },
+        34900,
+        {"width": "60 cm"},
+    ),
 ]
 
 # Currency and price factor by buyer language (the shop sells across the Nordics).
@@ -58,7 +154,11 @@ MARKETS = {
 }
 
 BUYERS = {
-    "fi": [("Aino Virtanen", "aino.virtanen@fi.example"), ("Matti Korhonen", "matti.korhonen@fi.example"), ("Laura Mäkinen", "laura.makinen@fi.example")],
+    "fi": [
+        ("Aino Virtanen", "aino.virtanen@fi.example"),
+        ("Matti Korhonen", "matti.korhonen@fi.example"),
+        ("Laura Mäkinen", "laura.makinen@fi.example"),
+    ],
     "sv": [("Elsa Lindqvist", "elsa.lindqvist@se.example"), ("Oskar Berg", "oskar.berg@se.example")],
     "da": [("Freja Nielsen", "freja.nielsen@dk.example"), ("Mads Jensen", "mads.jensen@dk.example")],
     "nb": [("Ingrid Hansen", "ingrid.hansen@no.example"), ("Lars Olsen", "lars.olsen@no.example")],
@@ -74,7 +174,17 @@ FEATURED = [
 ]
 
 # Every state the order page can show; cycled over the orders.
-STATES = ["paid", "shipped", "out_for_delivery", "delivered", "late", "partly_refunded", "attempt_fail", "available_for_pickup", "late_no_shipment"]
+STATES = [
+    "paid",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "late",
+    "partly_refunded",
+    "attempt_fail",
+    "available_for_pickup",
+    "late_no_shipment",
+]
 
 
 @dataclass
@@ -142,9 +252,29 @@ def _seed(now: datetime, actor: Actor) -> None:
         state = STATES[index % len(STATES)]
         buyer = BUYERS[locale][index % len(BUYERS[locale])]
         number += 1
-        _demo_order(shop, str(number), locale, state, buyer, now - timedelta(days=40 - index // 2, hours=rng.randint(0, 10)), rng, actor, now=now)
+        _demo_order(
+            shop,
+            str(number),
+            locale,
+            state,
+            buyer,
+            now - timedelta(days=40 - index // 2, hours=rng.randint(0, 10)),
+            rng,
+            actor,
+            now=now,
+        )
     for index in range(4):
-        _demo_order(second, f"FH-{5001 + index}", "sv", STATES[index], BUYERS["sv"][index % 2], now - timedelta(days=6 - index), rng, actor, now=now)
+        _demo_order(
+            second,
+            f"FH-{5001 + index}",
+            "sv",
+            STATES[index],
+            BUYERS["sv"][index % 2],
+            now - timedelta(days=6 - index),
+            rng,
+            actor,
+            now=now,
+        )
 
 
 def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, now: datetime) -> Order:
@@ -179,16 +309,32 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, no
         "items": items,
         "shipping": {
             "amount": shipping,
-            "address": {"name": buyer[0], "street": "Esimerkkikatu 5 A 3" if locale == "fi" else "Storgatan 12", "postal_code": postal, "city": city, "country": country},
+            "address": {
+                "name": buyer[0],
+                "street": "Esimerkkikatu 5 A 3" if locale == "fi" else "Storgatan 12",
+                "postal_code": postal,
+                "city": city,
+                "country": country,
+            },
         },
-        "payment": {"provider": "simulated", "reference": f"sim_{number}", "method": rng.choice(["card", "card", "bank", "mobilepay" if locale in ("fi", "da") else "card"]), "captured": total},
+        "payment": {
+            "provider": "simulated",
+            "reference": f"sim_{number}",
+            "method": rng.choice(["card", "card", "bank", "mobilepay" if locale in ("fi", "da") else "card"]),
+            "captured": total,
+        },
         "promised_delivery_date": promised.isoformat(),
     }
     order, _ = upsert_order(shop, number, document, actor=actor)
     if state in ("paid", "late_no_shipment"):
         return order
     tracking = f"JJFI{rng.randint(10**9, 10**10 - 1)}" if carrier == "Posti" else f"{rng.randint(10**11, 10**12 - 1)}"
-    shipment = add_shipment(shop, number, {"carrier": carrier, "tracking_number": tracking, "estimated_delivery": promised.isoformat()}, actor=actor)
+    shipment = add_shipment(
+        shop,
+        number,
+        {"carrier": carrier, "tracking_number": tracking, "estimated_delivery": promised.isoformat()},
+        actor=actor,
+    )
     if state in ("delivered", "partly_refunded"):
         start = placed_at + timedelta(hours=6)
     else:
@@ -202,9 +348,18 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, no
         "delivered": ["info_received", "in_transit", "out_for_delivery", "delivered"],
         "partly_refunded": ["info_received", "in_transit", "out_for_delivery", "delivered"],
     }[state]
-    hubs = {"fi": ["Vantaa", "Tampere", city], "sv": ["Jönköping", "Stockholm", city], "da": ["Brøndby", "Odense", city], "nb": ["Oslo", "Lillestrøm", city], "is": ["Reykjavík", "Hafnarfjörður", city], "en": ["Vantaa", "Espoo", city]}[locale]
+    hubs = {
+        "fi": ["Vantaa", "Tampere", city],
+        "sv": ["Jönköping", "Stockholm", city],
+        "da": ["Brøndby", "Odense", city],
+        "nb": ["Oslo", "Lillestrøm", city],
+        "is": ["Reykjavík", "Hafnarfjörður", city],
+        "en": ["Vantaa", "Espoo", city],
+    }[locale]
     for step_index, status in enumerate(steps):
-        occurred = min(start + timedelta(hours=14 * step_index), now - timedelta(minutes=30 * (len(steps) - step_index)))
+        occurred = min(
+            start + timedelta(hours=14 * step_index), now - timedelta(minutes=30 * (len(steps) - step_index))
+        )
         add_tracking_event(
             shop,
             shipment.id,
@@ -233,7 +388,14 @@ def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
         db.session.add(refund)
         order.version += 1
         db.session.flush()
-        audit.record(actor, "refund.succeeded", "refund", refund.id, merchant_id=order.merchant_id, after={"amount": amount, "order": order.number})
+        audit.record(
+            actor,
+            "refund.succeeded",
+            "refund",
+            refund.id,
+            merchant_id=order.merchant_id,
+            after={"amount": amount, "order": order.number},
+        )
 
 
 def _demo_links() -> list[tuple[str, str]]:

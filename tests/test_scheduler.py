@@ -23,4 +23,7 @@ def test_the_scheduler_sends_a_late_notice_once_and_survives_a_failing_job(app, 
     late = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_late")).all()
     assert len(late) == 1 and late[0].recipient == "aino@example.fi"
     scheduler.run_due(app, last_run, now=20_000.0)
-    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "order_late")) == 1
+    assert (
+        db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "order_late"))
+        == 1
+    )

@@ -33,7 +33,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+    )
     merchant_id: Mapped[str | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)

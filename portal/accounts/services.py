@@ -27,7 +27,9 @@ class InvalidCredentials(DomainError):
     default_message = _l("The e-mail address or password is not right.")
 
 
-def create_user(*, email: str, password: str, role: str, merchant_slug: str | None, actor: Actor, name: str = "") -> User:
+def create_user(
+    *, email: str, password: str, role: str, merchant_slug: str | None, actor: Actor, name: str = ""
+) -> User:
     """Create a staff user. Merchant roles need a shop; platform roles must have none."""
     email = (email or "").strip().lower()
     problems: dict[str, list] = {}
@@ -59,7 +61,14 @@ def create_user(*, email: str, password: str, role: str, merchant_slug: str | No
         )
         db.session.add(user)
         db.session.flush()
-        audit.record(actor, "user.created", "user", user.id, merchant_id=user.merchant_id, after={"email": email, "role": role_value.value})
+        audit.record(
+            actor,
+            "user.created",
+            "user",
+            user.id,
+            merchant_id=user.merchant_id,
+            after={"email": email, "role": role_value.value},
+        )
     return user
 
 
@@ -74,7 +83,13 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
         raise InvalidCredentials()
     with unit_of_work():
         user.last_login_at = utcnow()
-        audit.record(Actor(kind="user", id=user.id, label=user.email, merchant_id=user.merchant_id, ip=ip), "user.signed_in", "user", user.id, merchant_id=user.merchant_id)
+        audit.record(
+            Actor(kind="user", id=user.id, label=user.email, merchant_id=user.merchant_id, ip=ip),
+            "user.signed_in",
+            "user",
+            user.id,
+            merchant_id=user.merchant_id,
+        )
     return user
 
 

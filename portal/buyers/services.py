@@ -58,9 +58,7 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
     refunds = refunds_of(order.id)
     refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
     captured = order.payment.captured if order.payment else 0
-    timeline = [
-        policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))
-    ]
+    timeline = [policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))]
     for shipment in order.shipments:
         timeline.append(
             policy.TimelineEntry(
@@ -82,7 +80,9 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
                     carrier=shipment.carrier,
                 )
             )
-    timeline.sort(key=lambda entry: entry.at, reverse=True)
+    # Newest first; at the same moment a carrier event goes above the step that led to it.
+    rank = {"placed": 0, "shipment_created": 1}
+    timeline.sort(key=lambda entry: (entry.at, rank.get(entry.status, 2)), reverse=True)
     other_orders: list[Order] = []
     if with_other_orders:
         other_orders = list(

@@ -70,9 +70,7 @@ def lookup(slug: str | None = None):
             order = access.find_order(form.merchant.data, form.number.data, form.email.data, client=_client())
         except RateLimited as exc:
             flash(str(exc.message), "warning")
-            response = current_app.make_response(
-                (render_template("buyers/lookup.html", form=form), 429)
-            )
+            response = current_app.make_response((render_template("buyers/lookup.html", form=form), 429))
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except NotFound:

@@ -236,12 +236,23 @@ def policy():
         return _choose_shop()
     may_edit = has_role(current_user.role, Role.MERCHANT_ADMIN)
     current = get_policy(merchant)
-    values = {f"{s}.{f}": rules.form_value(kind, current[s][f]) for s, fields in rules.CONSOLE_FIELDS.items() for f, (kind, _l_, _h) in fields.items()}
+    values = {
+        f"{s}.{f}": rules.form_value(kind, current[s][f])
+        for s, fields in rules.CONSOLE_FIELDS.items()
+        for f, (kind, _l_, _h) in fields.items()
+    }
     errors: dict[str, list] = {}
     status = 200
     if request.method == "POST":
         if not may_edit:
-            return render_template("error.html", status=403, title=_("No access"), message=_("Only the shop's admins can change the policy."), action_url=url_for(".policy", **_shop_args()), action_label=_("Back")), 403
+            return render_template(
+                "error.html",
+                status=403,
+                title=_("No access"),
+                message=_("Only the shop's admins can change the policy."),
+                action_url=url_for(".policy", **_shop_args()),
+                action_label=_("Back"),
+            ), 403
         patch = rules.patch_from_form(request.form, current)
         try:
             update_policy(merchant, patch, actor=actor_for(current_user, request.remote_addr))
@@ -251,7 +262,9 @@ def policy():
             values.update({k: ("on" if k in request.form else "") for k, v in values.items() if k.endswith(".enabled")})
             flash(_("Nothing was saved: check the fields marked below."), "warning")
         else:
-            flash(_("Policy saved. Buyers see the new terms from now on.") if patch else _("Nothing changed."), "success")
+            flash(
+                _("Policy saved. Buyers see the new terms from now on.") if patch else _("Nothing changed."), "success"
+            )
             return redirect(url_for(".policy", **_shop_args()))
     return render_template(
         "console/policy.html",

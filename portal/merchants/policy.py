@@ -239,20 +239,40 @@ CONSOLE_SECTIONS = {
 CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
     "returns": {
         "window_days": ("int", _l("Return window (days from delivery)"), _l("At least the 14 days the law gives.")),
-        "non_returnable_skus": ("list_str", _l("Products not taken back (codes)"), _l("Separate the codes with commas.")),
+        "non_returnable_skus": (
+            "list_str",
+            _l("Products not taken back (codes)"),
+            _l("Separate the codes with commas."),
+        ),
         "restocking_fee_pct": ("pct", _l("Restocking fee (%)"), None),
         "store_credit_bonus_pct": ("pct", _l("Bonus for choosing store credit (%)"), None),
-        "auto_approve_max": ("int", _l("Approve returns automatically up to (minor units)"), _l("0 turns automatic approval off.")),
-        "reasons": ("json", _l("The shop's own return reasons"), _l('JSON, e.g. [{"code": "too_loud", "labels": {"fi": "Liian äänekäs"}}]')),
+        "auto_approve_max": (
+            "int",
+            _l("Approve returns automatically up to (minor units)"),
+            _l("0 turns automatic approval off."),
+        ),
+        "reasons": (
+            "json",
+            _l("The shop's own return reasons"),
+            _l('JSON, e.g. [{"code": "too_loud", "labels": {"fi": "Liian äänekäs"}}]'),
+        ),
     },
     "claims": {
-        "auto_accept_max_pct": ("pct", _l("Accept price reductions automatically up to this share of the item's price (%)"), None),
+        "auto_accept_max_pct": (
+            "pct",
+            _l("Accept price reductions automatically up to this share of the item's price (%)"),
+            None,
+        ),
         "auto_accept_max_amount": ("int", _l("…and up to (minor units)"), None),
     },
     "instalments": {
         "enabled": ("bool", _l("Offer instalments after purchase"), None),
         "months": ("list_int", _l("Months offered"), _l("Separate with commas, e.g. 3, 6, 12.")),
-        "nominal_rate": ("pct", _l("Nominal interest rate (% a year)"), _l("At most %(max)s %% a year.", max=MAX_NOMINAL_RATE)),
+        "nominal_rate": (
+            "pct",
+            _l("Nominal interest rate (% a year)"),
+            _l("At most %(max)s %% a year.", max=MAX_NOMINAL_RATE),
+        ),
         "monthly_fee": ("int", _l("Monthly fee (minor units)"), None),
         "setup_fee": ("int", _l("Set-up fee (minor units)"), None),
         "min_amount": ("int", _l("Smallest order (minor units)"), None),
@@ -262,7 +282,13 @@ CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
     "sla": {
         "first_response_hours": ("int", _l("First response within (hours)"), None),
         "resolution_hours": ("int", _l("Resolution within (hours)"), None),
-        "business_hours": ("json", _l("Business hours"), _l('Empty for every hour of every day, or JSON such as {"days": [1,2,3,4,5], "start": "08:00", "end": "16:00"}.')),
+        "business_hours": (
+            "json",
+            _l("Business hours"),
+            _l(
+                'Empty for every hour of every day, or JSON such as {"days": [1,2,3,4,5], "start": "08:00", "end": "16:00"}.'
+            ),
+        ),
     },
 }
 

@@ -64,7 +64,14 @@ def create_merchant(
         )
         db.session.add(merchant)
         db.session.flush()
-        audit.record(actor, "merchant.created", "merchant", merchant.id, merchant_id=merchant.id, after={"slug": slug, "name": merchant.name})
+        audit.record(
+            actor,
+            "merchant.created",
+            "merchant",
+            merchant.id,
+            merchant_id=merchant.id,
+            after={"slug": slug, "name": merchant.name},
+        )
     return merchant
 
 
@@ -83,10 +90,19 @@ def create_api_key(merchant: Merchant, *, name: str, actor: Actor) -> tuple[ApiK
     """Make an API key; the secret is returned once and only its hash is kept."""
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work():
-        key = ApiKey(merchant_id=merchant.id, name=(name or "API key")[:100], prefix=secret[:12], key_hash=_hash(secret))
+        key = ApiKey(
+            merchant_id=merchant.id, name=(name or "API key")[:100], prefix=secret[:12], key_hash=_hash(secret)
+        )
         db.session.add(key)
         db.session.flush()
-        audit.record(actor, "api_key.created", "api_key", key.id, merchant_id=merchant.id, after={"name": key.name, "prefix": key.prefix})
+        audit.record(
+            actor,
+            "api_key.created",
+            "api_key",
+            key.id,
+            merchant_id=merchant.id,
+            after={"name": key.name, "prefix": key.prefix},
+        )
     return key, secret
 
 

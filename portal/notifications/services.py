@@ -38,9 +38,7 @@ def queue_email(
 
     With a ``dedupe_key`` already in the outbox nothing new is written (a notice goes once).
     """
-    if dedupe_key and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
+    if dedupe_key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     with force_locale(locale):
         subject = render_template(f"emails/{kind}.subject.txt", **context).strip()

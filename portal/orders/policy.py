@@ -90,13 +90,25 @@ NEXT_STEP = {
     "paid": _l("The shop is preparing your order. You will get an e-mail with the tracking number when it ships."),
     TrackingStatus.PENDING: _l("The shop has packed your order. The carrier picks it up soon; tracking starts then."),
     TrackingStatus.INFO_RECEIVED: _l("The carrier has the parcel details and will pick the parcel up soon."),
-    TrackingStatus.IN_TRANSIT: _l("Your parcel is on its way. Nothing is needed from you; we e-mail you when it arrives."),
-    TrackingStatus.OUT_FOR_DELIVERY: _l("Your parcel will be delivered today. Keep your phone at hand for the courier."),
-    TrackingStatus.ATTEMPT_FAIL: _l("The carrier could not deliver the parcel. Follow the carrier's notice to arrange a new delivery or pick it up."),
+    TrackingStatus.IN_TRANSIT: _l(
+        "Your parcel is on its way. Nothing is needed from you; we e-mail you when it arrives."
+    ),
+    TrackingStatus.OUT_FOR_DELIVERY: _l(
+        "Your parcel will be delivered today. Keep your phone at hand for the courier."
+    ),
+    TrackingStatus.ATTEMPT_FAIL: _l(
+        "The carrier could not deliver the parcel. Follow the carrier's notice to arrange a new delivery or pick it up."
+    ),
     TrackingStatus.AVAILABLE_FOR_PICKUP: _l("Your parcel is waiting for you at the pickup point. Take an ID with you."),
-    TrackingStatus.DELIVERED: _l("Your order has been delivered. If something is wrong with it, contact the shop: you keep your rights as a buyer."),
-    TrackingStatus.EXCEPTION: _l("The carrier reported a problem with the delivery. The shop follows it up; contact them if it is not solved soon."),
-    TrackingStatus.EXPIRED: _l("The carrier no longer updates the tracking. If your parcel has not arrived, contact the shop."),
+    TrackingStatus.DELIVERED: _l(
+        "Your order has been delivered. If something is wrong with it, contact the shop: you keep your rights as a buyer."
+    ),
+    TrackingStatus.EXCEPTION: _l(
+        "The carrier reported a problem with the delivery. The shop follows it up; contact them if it is not solved soon."
+    ),
+    TrackingStatus.EXPIRED: _l(
+        "The carrier no longer updates the tracking. If your parcel has not arrived, contact the shop."
+    ),
 }
 
 

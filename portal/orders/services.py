@@ -35,9 +35,7 @@ def parse_order(document: object) -> OrderIn:
         raise validation_failed(exc) from None
     total = sum(i.unit_price * i.quantity for i in order_in.items) + order_in.shipping.amount
     if order_in.payment.captured > total:
-        raise ValidationFailed(
-            fields={"payment.captured": [_l("Cannot be more than the order total.")]}
-        )
+        raise ValidationFailed(fields={"payment.captured": [_l("Cannot be more than the order total.")]})
     return order_in
 
 
@@ -48,17 +46,13 @@ def _snapshot(order: Order) -> dict:
         "items": [[i.line_id, i.sku, i.quantity, i.unit_price] for i in order.items],
         "shipping": order.shipping_amount,
         "captured": order.payment.captured if order.payment else 0,
-        "promised_delivery_date": order.promised_delivery_date.isoformat()
-        if order.promised_delivery_date
-        else None,
+        "promised_delivery_date": order.promised_delivery_date.isoformat() if order.promised_delivery_date else None,
     }
 
 
 def _customer_for(merchant_id: str, email: str, name: str, locale: str) -> Customer:
     email = email.strip().lower()
-    customer = db.session.scalar(
-        select(Customer).where(Customer.merchant_id == merchant_id, Customer.email == email)
-    )
+    customer = db.session.scalar(select(Customer).where(Customer.merchant_id == merchant_id, Customer.email == email))
     if customer is None:
         customer = Customer(merchant_id=merchant_id, email=email, name=name, locale=locale)
         db.session.add(customer)
@@ -81,9 +75,7 @@ def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Ac
     order_in = parse_order(document)
     with unit_of_work():
         order = db.session.scalar(
-            select(Order)
-            .where(Order.merchant_id == merchant.id, Order.number == number)
-            .with_for_update()
+            select(Order).where(Order.merchant_id == merchant.id, Order.number == number).with_for_update()
         )
         created = order is None
         before = None if created else _snapshot(order)
@@ -174,9 +166,7 @@ def get_order(merchant_id: str, number: str) -> Order:
 
 
 def refunds_of(order_id: str) -> list[Refund]:
-    return list(
-        db.session.scalars(select(Refund).where(Refund.order_id == order_id).order_by(Refund.created_at))
-    )
+    return list(db.session.scalars(select(Refund).where(Refund.order_id == order_id).order_by(Refund.created_at)))
 
 
 def merchant_today(merchant: Merchant, now: datetime | None = None) -> date:
@@ -314,7 +304,9 @@ def notify_late_orders(now: datetime | None = None) -> int:
                 continue
             order.late_notified_at = now
             _notify_buyer(uow, order, "order_late", dedupe_key=f"order_late:{order.id}")
-            audit.record(Actor.system("late-check"), "order.late_notified", "order", order.id, merchant_id=order.merchant_id)
+            audit.record(
+                Actor.system("late-check"), "order.late_notified", "order", order.id, merchant_id=order.merchant_id
+            )
             sent += 1
     return sent
 

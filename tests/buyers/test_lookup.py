@@ -36,7 +36,9 @@ def test_a_wrong_number_and_a_wrong_email_get_the_same_answer(client, make_merch
     wrong_email = post_lookup(client, "kodinkone", "1001", "mallory@example.fi")
     wrong_shop = post_lookup(client, "", "1001", "aino@example.fi")
     assert wrong_number.status_code == wrong_email.status_code == 404
-    assert visible_text(wrong_number).replace("1999", "1001").replace("aino@", "X@") == visible_text(wrong_email).replace("mallory@", "X@")
+    assert visible_text(wrong_number).replace("1999", "1001").replace("aino@", "X@") == visible_text(
+        wrong_email
+    ).replace("mallory@", "X@")
     assert "could not find an order" in visible_text(wrong_number)
     assert wrong_shop.status_code == 422
     assert "Choose the shop." in visible_text(wrong_shop)
@@ -97,7 +99,9 @@ def test_the_page_speaks_the_orders_language_then_the_buyers_choice(client, make
     order = make_order(shop, "1001", locale="sv")
     from portal.buyers.access import order_link
 
-    html = client.get(order_link(order).removeprefix("http://127.0.0.1:5000"), follow_redirects=True).get_data(as_text=True)
+    html = client.get(order_link(order).removeprefix("http://127.0.0.1:5000"), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert '<html lang="sv">' in html
     switched = client.get("/s/kodinkone/orders/1001?lang=da").get_data(as_text=True)
     assert '<html lang="da">' in switched

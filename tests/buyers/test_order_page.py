@@ -43,9 +43,21 @@ def test_the_order_link_shows_items_amounts_payment_and_address(client, make_mer
 def test_the_timeline_follows_tracking_events_with_carrier_and_tracking_number(client, make_merchant, make_order):
     shop = make_merchant("kodinkone")
     order = make_order(shop, "1002", locale="en", promised_delivery_date=future(2))
-    shipment = add_shipment(shop, "1002", {"carrier": "Posti", "tracking_number": "JJFI123456789", "estimated_delivery": future(2)}, actor=SYSTEM)
-    add_tracking_event(shop, shipment.id, {"status": "in_transit", "occurred_at": iso(hours=-5), "location": "Vantaa"}, actor=SYSTEM)
-    add_tracking_event(shop, shipment.id, {"status": "out_for_delivery", "occurred_at": iso(hours=-1), "location": "Helsinki"}, actor=SYSTEM)
+    shipment = add_shipment(
+        shop,
+        "1002",
+        {"carrier": "Posti", "tracking_number": "JJFI123456789", "estimated_delivery": future(2)},
+        actor=SYSTEM,
+    )
+    add_tracking_event(
+        shop, shipment.id, {"status": "in_transit", "occurred_at": iso(hours=-5), "location": "Vantaa"}, actor=SYSTEM
+    )
+    add_tracking_event(
+        shop,
+        shipment.id,
+        {"status": "out_for_delivery", "occurred_at": iso(hours=-1), "location": "Helsinki"},
+        actor=SYSTEM,
+    )
     html = open_link(client, order)
     assert "Posti" in html and "JJFI123456789" in html
     assert "Out for delivery" in html and "Vantaa" in html and "Helsinki" in html
@@ -84,7 +96,17 @@ def test_the_page_shows_refunds_and_the_partly_refunded_state(client, app, make_
     shop = make_merchant("kodinkone")
     order = make_order(shop, "1005", locale="en")
     with unit_of_work():
-        db.session.add(Refund(merchant_id=shop.id, order_id=order.id, amount=20000, currency="EUR", source="claim", status="succeeded", idempotency_key="k1"))
+        db.session.add(
+            Refund(
+                merchant_id=shop.id,
+                order_id=order.id,
+                amount=20000,
+                currency="EUR",
+                source="claim",
+                status="succeeded",
+                idempotency_key="k1",
+            )
+        )
         order.version += 1
     html = open_link(client, order)
     assert "Partly refunded" in html
@@ -147,19 +169,33 @@ def test_a_new_tracking_event_shows_at_once_despite_the_page_cache(client, make_
     assert "Delivered" in html
 
 
-def test_queries_per_page_do_not_grow_with_items_or_tracking_events(app, client, make_merchant, make_order, count_queries):
+def test_queries_per_page_do_not_grow_with_items_or_tracking_events(
+    app, client, make_merchant, make_order, count_queries
+):
     app.config["ORDER_PAGE_CACHE_SIZE"] = 0  # measure the real work, not the cache
     shop = make_merchant("kodinkone")
 
     def build(number: str, items: int, events: int):
         lines = [
-            {"id": f"L{i}", "sku": f"SKU-{i}", "name": f"Tuote {i}", "quantity": 1, "unit_price": 1000, "tax_rate": "25.5"}
+            {
+                "id": f"L{i}",
+                "sku": f"SKU-{i}",
+                "name": f"Tuote {i}",
+                "quantity": 1,
+                "unit_price": 1000,
+                "tax_rate": "25.5",
+            }
             for i in range(items)
         ]
         order = make_order(shop, number, items=lines, payment={"provider": "simulated", "captured": 1000 * items})
         shipment = add_shipment(shop, number, {"carrier": "Posti", "tracking_number": f"T{number}"}, actor=SYSTEM)
         for n in range(events):
-            add_tracking_event(shop, shipment.id, {"status": "in_transit", "occurred_at": iso(hours=-events + n), "location": f"Hub {n}"}, actor=SYSTEM)
+            add_tracking_event(
+                shop,
+                shipment.id,
+                {"status": "in_transit", "occurred_at": iso(hours=-events + n), "location": f"Hub {n}"},
+                actor=SYSTEM,
+            )
         open_link(client, order)
         return number
 
@@ -187,7 +223,9 @@ def test_security_headers_and_no_caching_of_private_pages(client, make_merchant,
     assert "HttpOnly" in cookie or cookie == ""
 
 
-def test_a_change_made_by_another_app_process_shows_within_the_head_ttl(app, client, make_merchant, make_order, monkeypatch):
+def test_a_change_made_by_another_app_process_shows_within_the_head_ttl(
+    app, client, make_merchant, make_order, monkeypatch
+):
     """Each process trusts the order version it read for ORDER_HEAD_TTL_SECONDS; a change made
     elsewhere (no local forget) shows once that has passed."""
     from portal.buyers import page_cache
