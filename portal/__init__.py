@@ -147,6 +147,23 @@ def _register_error_pages(app: Flask) -> None:
             return error_response(status, None, message)
         return render_template("error.html", title=title, message=message, status=status), status
 
+    @app.before_request
+    def refuse_nul_characters():
+        # No text here holds a NUL character, and PostgreSQL cannot even compare one:
+        # answer 400 rather than let a query fail.
+        from flask import abort
+
+        if "\x00" in request.path or any(
+            "\x00" in value for source in (request.args, request.form) for value in source.values()
+        ):
+            abort(400)
+
+    @app.errorhandler(400)
+    def bad_request(_exc):
+        return page(
+            400, _("Please check what you sent"), _("Part of the request could not be read. Go back and try again.")
+        )
+
     @app.errorhandler(404)
     def not_found(_exc):
         return page(

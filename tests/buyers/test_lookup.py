@@ -120,3 +120,17 @@ def test_the_lookup_page_follows_the_browser_language(client, make_merchant):
 def test_an_unknown_page_answers_404_not_500(client):
     assert client.get("/s/nope/orders/1").status_code == 302
     assert client.get("/no/such/page").status_code == 404
+
+
+def test_nul_characters_get_a_clear_400_not_a_server_error(client, make_merchant, make_order):
+    shop = make_merchant("kodinkone")
+    make_order(shop, "1001")
+    assert client.get("/s/kodi%00kone/orders/1001").status_code == 400
+    response = post_lookup(client, "kodinkone", "10\x0001", "aino@example.fi")
+    assert response.status_code == 400
+    assert "could not be read" in response.get_data(as_text=True)
+    token = csrf_from(client.get("/staff/login").get_data(as_text=True))
+    assert (
+        client.post("/staff/login", data={"csrf_token": token, "email": "a\x00@x.fi", "password": "x"}).status_code
+        == 400
+    )
