@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 import config as settings
@@ -43,6 +44,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    app.session_interface = _SessionInterface()
     limiter.init_app(app)
     _configure_login()
     _register_blueprints(app)
@@ -61,6 +63,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         start_in_background(app)
     return app
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per app rather
+    than on every request (it only depends on the secret key and settings)."""
+
+    def get_signing_serializer(self, app: Flask):
+        serializer = app.extensions.get("apuri.session_serializer")
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            app.extensions["apuri.session_serializer"] = serializer
+        return serializer
 
 
 def _configure_login() -> None:
@@ -153,9 +167,8 @@ def _register_error_pages(app: Flask) -> None:
         # answer 400 rather than let a query fail.
         from flask import abort
 
-        if "\x00" in request.path or any(
-            "\x00" in value for source in (request.args, request.form) for value in source.values()
-        ):
+        sources = [request.args] if request.method in ("GET", "HEAD") else [request.args, request.form]
+        if "\x00" in request.path or any("\x00" in value for source in sources for value in source.values()):
             abort(400)
 
     @app.errorhandler(400)

@@ -25,7 +25,7 @@ from portal.buyers.services import payment_method_label, summarise
 from portal.db import utcnow
 from portal.errors import NotFound, RateLimited
 from portal.extensions import db
-from portal.i18n import current_language, set_page_locale
+from portal.i18n import select_locale, set_page_locale
 from portal.merchants.models import Merchant
 from portal.orders.models import Order
 from portal.orders.services import get_order
@@ -119,7 +119,7 @@ def order(slug: str, number: str):
         flash(_("Please confirm your order number and e-mail address to see this order."), "info")
         return redirect(url_for(".lookup", slug=slug))
     set_page_locale(row.locale, row.timezone)
-    language = current_language()
+    language = select_locale()  # the same choice Babel makes, without parsing a Locale
     cacheable = not session.get("_flashes")
     key = None
     if cacheable:
