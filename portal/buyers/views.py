@@ -62,6 +62,8 @@ def lookup(slug: str | None = None):
     merchants = db.session.execute(select(Merchant.slug, Merchant.name).order_by(Merchant.name)).all()
     form = LookupForm()
     form.merchant.choices = [("", _("Choose the shop"))] + [(m.slug, m.name) for m in merchants]
+    # On a shop's own page (/s/<slug>/) the page carries the shop's name.
+    shop = db.session.scalar(select(Merchant).where(Merchant.slug == slug)) if slug else None
     if request.method == "GET":
         form.merchant.data = slug or request.args.get("shop") or ""
     status = 200
@@ -70,7 +72,7 @@ def lookup(slug: str | None = None):
             order = access.find_order(form.merchant.data, form.number.data, form.email.data, client=_client())
         except RateLimited as exc:
             flash(str(exc.message), "warning")
-            response = current_app.make_response((render_template("buyers/lookup.html", form=form), 429))
+            response = current_app.make_response((render_template("buyers/lookup.html", form=form, merchant=shop), 429))
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except NotFound:
@@ -87,7 +89,7 @@ def lookup(slug: str | None = None):
             return redirect(url_for(".order", slug=order.merchant.slug, number=order.number))
     elif request.method == "POST":
         status = 422
-    return render_template("buyers/lookup.html", form=form), status
+    return render_template("buyers/lookup.html", form=form, merchant=shop), status
 
 
 @bp.get("/o/<token>")
