@@ -14,7 +14,6 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.accounts.services import create_user
 from portal.actors import Actor
-from portal.audit import services as audit
 from portal.buyers.access import order_link
 from portal.db import unit_of_work, utcnow
 from portal.extensions import db
@@ -22,7 +21,6 @@ from portal.merchants.models import Merchant
 from portal.merchants.services import create_merchant, update_policy
 from portal.orders.models import Order
 from portal.orders.services import add_shipment, add_tracking_event, upsert_order
-from portal.payments.models import Refund, RefundStatus
 
 SHOP_SLUG = "kodinkone"
 SECOND_SHOP_SLUG = "fjallhem"
@@ -372,30 +370,10 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, no
 
 
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
-    """A past, settled price reduction (the refund ledger itself arrives with issue 3)."""
-    with unit_of_work():
-        refund = Refund(
-            merchant_id=order.merchant_id,
-            order_id=order.id,
-            amount=amount,
-            currency=order.currency,
-            source="claim",
-            reason="Price reduction for a scratch on the door",
-            status=RefundStatus.SUCCEEDED.value,
-            idempotency_key=f"demo-{order.id}",
-            provider_reference=f"sim_re_{order.number}",
-        )
-        db.session.add(refund)
-        order.version += 1
-        db.session.flush()
-        audit.record(
-            actor,
-            "refund.succeeded",
-            "refund",
-            refund.id,
-            merchant_id=order.merchant_id,
-            after={"amount": amount, "order": order.number},
-        )
+    """A settled price reduction, through the refund ledger and the simulated provider."""
+    from portal.payments.services import request_refund
+
+    request_refund(order, amount, "claim", "Price reduction for a scratch on the door", actor)
 
 
 def _demo_links() -> list[tuple[str, str]]:

@@ -13,4 +13,11 @@ from portal.orders.models import (  # noqa: F401
     TrackingEvent,
     TrackingStatus,
 )
-from portal.payments.models import Refund, RefundStatus  # noqa: F401
+from portal.payments.models import (  # noqa: F401
+    ProcessedEvent,
+    ProviderSwitch,
+    Refund,
+    RefundStatus,
+    SimulatedTransaction,
+    StoreCreditMovement,
+)

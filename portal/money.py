@@ -39,6 +39,16 @@ class Money:
     def format(self, locale: str) -> str:
         return format_money(self.amount, self.currency, locale)
 
+    def __str__(self) -> str:
+        """Formatted in the language of the request or job that shows it."""
+        from flask_babel import get_locale
+
+        try:
+            locale = str(get_locale() or "en")
+        except RuntimeError:  # no app context
+            locale = "en"
+        return self.format(locale)
+
     def to_json(self) -> dict:
         return {"amount": self.amount, "currency": self.currency}
 

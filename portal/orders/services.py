@@ -173,7 +173,7 @@ def merchant_today(merchant: Merchant, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(merchant.timezone)).date()
 
 
-def _bump(order: Order) -> None:
+def mark_changed(order: Order) -> None:
     """The buyer can see a change: new page version, and this process forgets its old head."""
     order.version += 1
     order.updated_at = utcnow()
@@ -211,7 +211,7 @@ def add_shipment(merchant: Merchant, number: str, shipment_in: object, *, actor:
         db.session.add(shipment)
         if order.delivery_status is None:
             order.delivery_status = TrackingStatus.PENDING.value
-        _bump(order)
+        mark_changed(order)
         db.session.flush()
         audit.record(
             actor,
@@ -258,7 +258,7 @@ def add_tracking_event(merchant: Merchant, shipment_id: str, event_in: object, *
         if order.delivery_status == TrackingStatus.DELIVERED.value and order.delivered_at is None:
             order.delivered_at = max(s.delivered_at for s in order.shipments if s.delivered_at)
             _notify_buyer(uow, order, "order_delivered", dedupe_key=f"order_delivered:{order.id}")
-        _bump(order)
+        mark_changed(order)
         db.session.flush()
         audit.record(
             actor,
