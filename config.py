@@ -56,6 +56,12 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
+    # Stripe (portal/payments/providers/stripe.py): needed only for orders paid through Stripe.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # default: Stripe's own; tests: a fake
+    STRIPE_TIMEOUT_SECONDS = os.environ.get("STRIPE_TIMEOUT_SECONDS") or None  # default 10
+    STRIPE_MAX_NETWORK_RETRIES = os.environ.get("STRIPE_MAX_NETWORK_RETRIES") or None  # default 2
 
     SESSION_COOKIE_NAME = "apuri_session"
     SESSION_COOKIE_HTTPONLY = True

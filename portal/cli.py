@@ -51,6 +51,7 @@ merchants_cli = AppGroup("merchants", help="Create shops and their API keys.")
 users_cli = AppGroup("users", help="Create staff users.")
 jobs_cli = AppGroup("jobs", help="Run background work: the RQ worker and periodic checks.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
+payments_cli = AppGroup("payments", help="The refund ledger.")
 
 
 @click.command("seed-demo")
@@ -240,6 +241,25 @@ def mail_retry_command() -> None:
     click.echo(f"Sent: {retry_failed()}")
 
 
+@payments_cli.command("reconcile")
+@click.option(
+    "--older-than-minutes",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Only refunds left pending at least this long (younger ones may still get their answer).",
+)
+@domain_errors_exit
+def payments_reconcile_command(older_than_minutes: int) -> None:
+    """Finish refunds left pending by a crash or a timeout: ask the provider again with the
+    same idempotency key (it answers with its first result, so nothing is refunded twice)."""
+    from datetime import timedelta
+
+    from portal.payments.services import reconcile
+
+    click.echo(f"Refunds finished: {reconcile(older_than=timedelta(minutes=older_than_minutes))}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_orders_command)
@@ -247,3 +267,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(payments_cli)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,3 +64,28 @@ def _babel_locale(locale: str) -> str:
     return {"nb": "nb_NO", "is": "is_IS", "da": "da_DK", "sv": "sv_SE", "fi": "fi_FI"}.get(
         locale, "en_IE" if locale == "en" else locale
     )
+
+
+# Whole units, optionally grouped by thousands with the spaces people (and the fi/sv/nb
+# number formats) use, then one decimal separator, comma or point.
+_SPACES = " \u00a0\u202f\u2009"
+_AMOUNT = re.compile(rf"([0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+|[0-9]+)(?:[.,]([0-9]+))?", re.ASCII)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """``"12,50"`` or ``"12.50"`` in euros -> 1250 minor units; ``"1 250"`` krónur -> 1250.
+
+    One decimal separator (comma or point) with at most the currency's decimals; spaces may
+    group thousands. Anything else (a sign, a second separator, a space that does not group
+    thousands, too many decimals, decimals for ISK) raises ValueError: a refund amount is
+    never guessed.
+    """
+    precision = get_currency_precision(currency)
+    match = _AMOUNT.fullmatch((text or "").strip())
+    if match is None:
+        raise ValueError(f"not an amount: {text!r}")
+    whole = "".join(ch for ch in match.group(1) if ch not in _SPACES)
+    decimals = match.group(2) or ""
+    if len(decimals) > precision:
+        raise ValueError(f"too many decimals for {currency}: {text!r}")
+    return int(whole) * 10**precision + int(decimals.ljust(precision, "0") or "0")

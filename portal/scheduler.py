@@ -1,5 +1,5 @@
-"""Periodic work: late-order notices and mail retries (later: SLA checks, instalment charges,
-reconcile). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
+"""Periodic work: late-order notices, mail retries and refund reconcile (later: SLA checks,
+instalment charges). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
 loop in a background thread of the dev server (INLINE_SCHEDULER=1, set by ``make run``)."""
 
 from __future__ import annotations
@@ -26,10 +26,17 @@ def _mail_retry() -> None:
     retry_failed()
 
 
+def _refund_reconcile() -> None:
+    from portal.payments.services import reconcile
+
+    reconcile()
+
+
 # (name, every N seconds, job)
 PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("late-orders", 15 * 60, _late_orders),
     ("mail-retry", 10 * 60, _mail_retry),
+    ("refund-reconcile", 5 * 60, _refund_reconcile),
 ]
 
 

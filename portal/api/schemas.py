@@ -7,9 +7,9 @@ Request bodies are the domain's own schemas (portal.orders.schemas); these are t
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 # Times go out with their offset, in the shop's time zone: 2026-11-02T12:00:00+02:00.
 Timestamp = Annotated[
@@ -99,6 +99,89 @@ class RefundOut(Out):
     updated_at: Timestamp
 
 
+class MerchantRefundOut(RefundOut):
+    """A refund as the shop sees it: with the provider's side of it."""
+
+    order_number: str
+    provider_reference: str | None = Field(description="The payment provider's id for the refund, once it has one.")
+    failure_code: str | None = Field(description="The provider's code when the refund failed.", examples=[None])
+    failure_reason: str | None = Field(description="The provider's reason when the refund failed.")
+    requested_by: str = Field(description="Who asked for the refund: staff e-mail, API key name or Apuri.")
+
+
+class RefundListOut(Out):
+    refunds: list[MerchantRefundOut]
+    next: str | None = Field(description="Cursor for the next page (?cursor=); null on the last page.")
+
+
+class MoneySummaryOut(Out):
+    """The order's money in one look."""
+
+    paid: MoneyOut = Field(description="Captured from the buyer.")
+    refunded: MoneyOut = Field(description="Refunds that have succeeded.")
+    pending: MoneyOut = Field(description="Refunds on their way (the provider has not confirmed them yet).")
+    failed: MoneyOut = Field(description="Refunds the provider refused; they can be sent again.")
+    store_credit_issued: MoneyOut = Field(description="Store credit given for this order.")
+    refundable: MoneyOut = Field(description="What can still be refunded: paid minus refunded and pending.")
+
+
+class BuyerMoneyOut(Out):
+    """The order's money as its buyer sees it."""
+
+    paid: MoneyOut
+    refunded: MoneyOut = Field(description="Returned to the buyer's payment.")
+    pending: MoneyOut = Field(description="On its way back to the buyer's payment.")
+    store_credit_issued: MoneyOut = Field(description="Given as store credit for this order.")
+
+
+# -- store credit ---------------------------------------------------------------------------
+
+
+class StoreCreditMovementOut(Out):
+    id: str
+    amount: MoneyOut = Field(description="Positive when credit was issued, negative when it was redeemed.")
+    kind: str = Field(description="issued or redeemed.")
+    source: str = Field(description="return, manual or api.")
+    reason: str
+    order_number: str | None
+    created_at: Timestamp
+
+
+class StoreCreditOut(Out):
+    """A customer's store credit at this shop."""
+
+    email: str
+    balances: list[MoneyOut] = Field(description="What the customer can spend, by currency.")
+    movements: list[StoreCreditMovementOut] = Field(description="The newest 100 movements, newest first.")
+
+
+class StoreCreditRedemptionOut(Out):
+    movement: StoreCreditMovementOut
+    balance: MoneyOut = Field(description="What is left in this currency after the redemption.")
+
+
+class StoreCreditRedeemIn(BaseModel):
+    """Spend the customer's store credit (the shop's checkout used it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Annotated[int, Field(ge=1, le=2_000_000_000, strict=True)] = Field(
+        description="Minor units to take from the balance."
+    )
+    currency: Literal["EUR", "SEK", "DKK", "NOK", "ISK"] | None = Field(
+        default=None, description="Defaults to the order's currency with order_number, else the shop's."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    order_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    idempotency_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = (
+        Field(
+            default=None,
+            description="Sending the same key again answers 200 with the first redemption and spends nothing "
+            "more. The Idempotency-Key header works as well.",
+        )
+    )
+
+
 class OrderOut(Out):
     """An order as the shop sees it."""
 
@@ -113,13 +196,14 @@ class OrderOut(Out):
     payment: PaymentOut | None
     total: MoneyOut
     refunded: MoneyOut = Field(description="Refunds that have succeeded.")
+    money: MoneySummaryOut
     promised_delivery_date: date | None
     status: str = Field(description="paid, late, or the furthest tracking status of the shipments.")
     delivery_status: str | None
     delivered_at: Timestamp | None
     late: bool
     shipments: list[ShipmentOut]
-    refunds: list[RefundOut]
+    refunds: list[MerchantRefundOut]
     returns: list[dict[str, Any]]
     claims: list[dict[str, Any]]
     plan: dict[str, Any] | None = Field(description="The instalment plan, when the buyer has one.")
@@ -190,6 +274,8 @@ class BuyerOrderOut(Out):
     payment: BuyerPaymentOut | None
     total: MoneyOut
     refunded: MoneyOut
+    money: BuyerMoneyOut
+    store_credit: list[MoneyOut] = Field(description="The buyer's store credit at this shop, by currency.")
     refund_state: str | None = Field(description="null, partly_refunded or refunded.")
     promised_delivery_date: date | None
     status: str

@@ -15,7 +15,10 @@ from portal.buyers.services import OrderSummary, payment_method_label
 from portal.merchants.models import Merchant
 from portal.orders.models import Order, OrderItem, Shipment, TrackingEvent
 from portal.orders.policy import buyer_status, is_late, next_step, status_label, tracking_url
-from portal.payments.models import Refund
+from portal.payments.models import Refund, StoreCreditMovement
+from portal.payments.queries import RefundPage
+from portal.payments.services import MoneySummary
+from portal.payments.store_credit import Balance
 
 
 def _money(amount: int, currency: str) -> schemas.MoneyOut:
@@ -97,6 +100,79 @@ def _refund(refund: Refund, clock: _Clock) -> schemas.RefundOut:
     )
 
 
+def _merchant_refund(refund: Refund, order_number: str, clock: _Clock) -> schemas.MerchantRefundOut:
+    return schemas.MerchantRefundOut(
+        id=refund.id,
+        amount=_money(refund.amount, refund.currency),
+        status=refund.status,
+        source=refund.source,
+        reason=refund.reason,
+        created_at=clock(refund.created_at),
+        updated_at=clock(refund.updated_at),
+        order_number=order_number,
+        provider_reference=refund.provider_reference,
+        failure_code=refund.failure_code,
+        failure_reason=refund.failure_reason,
+        requested_by=refund.requested_by,
+    )
+
+
+def _money_summary(money: MoneySummary) -> schemas.MoneySummaryOut:
+    c = money.currency
+    return schemas.MoneySummaryOut(
+        paid=_money(money.paid, c),
+        refunded=_money(money.refunded, c),
+        pending=_money(money.pending, c),
+        failed=_money(money.failed, c),
+        store_credit_issued=_money(money.store_credit_issued, c),
+        refundable=_money(money.refundable, c),
+    )
+
+
+def _balances(balances: dict[str, int]) -> list[schemas.MoneyOut]:
+    return [_money(amount, currency) for currency, amount in sorted(balances.items()) if amount]
+
+
+def refund_list(page: RefundPage, merchant: Merchant) -> dict:
+    """The shop's refunds, newest first, with the cursor of the next page."""
+    clock = _Clock(merchant)
+    return schemas.RefundListOut(
+        refunds=[_merchant_refund(row.refund, row.order_number, clock) for row in page.rows],
+        next=page.next_cursor,
+    ).model_dump(mode="json")
+
+
+def _movement(movement: StoreCreditMovement, order_number: str | None, clock: _Clock) -> schemas.StoreCreditMovementOut:
+    return schemas.StoreCreditMovementOut(
+        id=movement.id,
+        amount=_money(movement.amount, movement.currency),
+        kind=movement.kind,
+        source=movement.source,
+        reason=movement.reason,
+        order_number=order_number,
+        created_at=clock(movement.created_at),
+    )
+
+
+def store_credit(statement: Balance, order_numbers: dict[str, str], merchant: Merchant) -> dict:
+    """A customer's balances and newest movements; ``order_numbers`` by order id."""
+    clock = _Clock(merchant)
+    return schemas.StoreCreditOut(
+        email=statement.customer.email,
+        balances=_balances(statement.balances),
+        movements=[_movement(m, order_numbers.get(m.order_id or ""), clock) for m in statement.movements],
+    ).model_dump(mode="json")
+
+
+def store_credit_redemption(
+    movement: StoreCreditMovement, order_number: str | None, balance: int, merchant: Merchant
+) -> dict:
+    return schemas.StoreCreditRedemptionOut(
+        movement=_movement(movement, order_number, _Clock(merchant)),
+        balance=_money(balance, movement.currency),
+    ).model_dump(mode="json")
+
+
 def order(summary: OrderSummary, merchant: Merchant) -> dict:
     """The whole order for the shop that owns it."""
     order, clock = summary.order, _Clock(merchant)
@@ -120,13 +196,14 @@ def order(summary: OrderSummary, merchant: Merchant) -> dict:
         else None,
         total=_money(order.total, order.currency),
         refunded=_money(summary.refunded, order.currency),
+        money=_money_summary(summary.money),
         promised_delivery_date=order.promised_delivery_date,
         status=summary.status,
         delivery_status=order.delivery_status,
         delivered_at=clock(order.delivered_at),
         late=summary.late,
         shipments=[_shipment(shipment, clock) for shipment in order.shipments],
-        refunds=[_refund(refund, clock) for refund in summary.refunds],
+        refunds=[_merchant_refund(refund, order.number, clock) for refund in summary.refunds],
         returns=[],
         claims=[],
         plan=None,
@@ -179,6 +256,13 @@ def buyer_order(summary: OrderSummary) -> dict:
         else None,
         total=_money(order.total, order.currency),
         refunded=_money(summary.refunded, order.currency),
+        money=schemas.BuyerMoneyOut(
+            paid=_money(summary.money.paid, order.currency),
+            refunded=_money(summary.money.refunded, order.currency),
+            pending=_money(summary.money.pending, order.currency),
+            store_credit_issued=_money(summary.money.store_credit_issued, order.currency),
+        ),
+        store_credit=_balances(summary.store_credit),
         refund_state=summary.refund_state,
         promised_delivery_date=order.promised_delivery_date,
         status=summary.status,

@@ -225,3 +225,7 @@ def openapi_document():
     if "apuri.openapi" not in current_app.extensions:
         current_app.extensions["apuri.openapi"] = build(current_app)
     return current_app.extensions["apuri.openapi"]
+
+
+# The refunds and store-credit endpoints live in their own modules on the same blueprint.
+from portal.api import refunds, store_credit  # noqa: E402,F401

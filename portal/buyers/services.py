@@ -13,6 +13,8 @@ from portal.orders import policy
 from portal.orders.models import Order
 from portal.orders.services import merchant_today, refunds_of
 from portal.payments.models import Refund, RefundStatus
+from portal.payments.queries import order_money
+from portal.payments.services import MoneySummary
 
 
 @dataclass
@@ -24,6 +26,10 @@ class OrderSummary:
     refund_state: str | None
     refunded: int
     refunds: list[Refund]
+    # Paid, refunded, on its way, failed, store credit given and what can still be refunded.
+    money: MoneySummary
+    # The customer's store credit at this shop by currency (their balance, not this order's).
+    store_credit: dict[str, int]
     timeline: list[policy.TimelineEntry]
     other_orders: list[Order] = field(default_factory=list)
 
@@ -57,6 +63,7 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
     late = policy.is_late(order.promised_delivery_date, order.delivery_status, today)
     refunds = refunds_of(order.id)
     refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
+    money = order_money(order, refunds)
     captured = order.payment.captured if order.payment else 0
     timeline = [policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))]
     for shipment in order.shipments:
@@ -105,6 +112,8 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
         refund_state=policy.refund_state(refunded, captured),
         refunded=refunded,
         refunds=refunds,
+        money=money.summary,
+        store_credit=money.store_credit,
         timeline=timeline,
         other_orders=other_orders,
     )

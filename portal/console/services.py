@@ -20,6 +20,8 @@ from portal.notifications.models import OutboxMessage
 from portal.orders import policy
 from portal.orders.models import Order, OrderItem
 from portal.orders.services import get_order, list_orders, merchant_today
+from portal.payments.models import Refund, RefundStatus
+from portal.payments.queries import RefundPage, list_refunds
 
 OUTBOX_PAGE_SIZE = 100
 
@@ -102,13 +104,24 @@ def order_for_staff(merchant: Merchant, number: str) -> StaffOrderView:
     return StaffOrderView(order=order, summary=summarise(order, with_other_orders=False), audit=audit_trail(order))
 
 
+REFUND_FILTERS = tuple(status.value for status in RefundStatus)
+
+
+def refund_rows(merchant: Merchant, *, status: str | None = None, cursor: str | None = None) -> RefundPage:
+    """One page of the shop's refunds, newest first, optionally of one status (an unknown one
+    shows them all)."""
+    return list_refunds(merchant.id, status=status if status in REFUND_FILTERS else None, cursor=cursor)
+
+
 def audit_trail(order: Order) -> list[AuditEntry]:
-    """Audit entries about the order and its shipments, newest first."""
+    """Audit entries about the order, its shipments and its refunds, newest first."""
     shipment_ids = [shipment.id for shipment in order.shipments]
     about = AuditEntry.subject_type == "order"
     about = and_(about, AuditEntry.subject_id == order.id)
     if shipment_ids:
         about = or_(about, and_(AuditEntry.subject_type == "shipment", AuditEntry.subject_id.in_(shipment_ids)))
+    refund_ids = select(Refund.id).where(Refund.order_id == order.id, Refund.merchant_id == order.merchant_id)
+    about = or_(about, and_(AuditEntry.subject_type == "refund", AuditEntry.subject_id.in_(refund_ids)))
     return list(
         db.session.scalars(
             select(AuditEntry)

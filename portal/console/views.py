@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.accounts.permissions import is_platform_staff, staff_required
+from portal.accounts.models import Role
+from portal.accounts.permissions import has_role, is_platform_staff, staff_required
+from portal.accounts.services import actor_for
 from portal.buyers.access import order_link
 from portal.buyers.services import payment_method_label
 from portal.console import services
-from portal.console.forms import OrderSearchForm
-from portal.errors import Forbidden, NotFound
+from portal.console.forms import ManualRefundForm, OrderSearchForm, RefundFilterForm
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db
 from portal.merchants.models import Merchant
+from portal.money import Money
+from portal.orders.services import get_order
+from portal.payments import services as ledger
+from portal.payments.models import Refund
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -24,6 +31,11 @@ AUDIT_ACTIONS = {
     "shipment.created": _l("Shipment added"),
     "tracking_event.created": _l("Tracking event from the carrier"),
     "policy.updated": _l("Policy changed"),
+    "refund.requested": _l("Refund requested"),
+    "refund.succeeded": _l("Refund paid back by the payment provider"),
+    "refund.failed": _l("Refund failed at the payment provider"),
+    "refund.retried": _l("Refund sent again"),
+    "refund.pending": _l("Refund waiting for the payment provider"),
 }
 
 ACTOR_KINDS = {
@@ -172,6 +184,10 @@ def order(number: str):
     merchant = _shop()
     if merchant is None:
         return _choose_shop()
+    return _order_page(merchant, number, ManualRefundForm(formdata=None))
+
+
+def _order_page(merchant: Merchant, number: str, refund_form: ManualRefundForm, status: int = 200):
     view = services.order_for_staff(merchant, number)
     return render_template(
         "console/order.html",
@@ -181,7 +197,104 @@ def order(number: str):
         audit=view.audit,
         buyer_link=order_link(view.order),
         payment_method_label=payment_method_label,
+        refund_form=refund_form,
+        may_refund=has_role(current_user.role, Role.MERCHANT_ADMIN),
+    ), status
+
+
+@bp.post("/orders/<number>/refunds")
+@staff_required(Role.MERCHANT_ADMIN)
+def manual_refund(number: str):
+    """A refund the shop's admin decides: checked against what remains, then sent to the provider."""
+    merchant = _shop()
+    if merchant is None:
+        raise NotFound()
+    order = get_order(merchant.id, number)  # NotFound for another shop's number too
+    form = ManualRefundForm()
+    form.currency = order.currency
+    if not form.validate():
+        return _order_page(merchant, number, form, 422)
+    try:
+        refund = ledger.request_refund(
+            order,
+            form.minor_units,
+            "manual",
+            form.reason.data.strip(),
+            actor_for(current_user, request.remote_addr),
+        )
+    except ValidationFailed as exc:
+        form.amount.errors = [str(m) for m in exc.fields.get("amount", [])] or [str(exc.message)]
+        return _order_page(merchant, number, form, 422)
+    except DomainError as exc:  # e.g. nothing was paid on this order
+        form.amount.errors = [str(exc.message)]
+        return _order_page(merchant, number, form, 409)
+    flash(_refund_news(refund), "success" if refund.status != "failed" else "warning")
+    return redirect(url_for(".order", number=number, **_shop_args()) + "#payment-title")
+
+
+def _refund_news(refund: Refund) -> str:
+    """What happens next, by what the provider answered (the call runs right after the commit)."""
+    db.session.refresh(refund)
+    amount = Money(refund.amount, refund.currency)
+    if refund.status == "succeeded":
+        return _(
+            "The payment provider accepted the refund of %(amount)s. The buyer sees it on their order "
+            "page now and on their bank statement usually within a few banking days.",
+            amount=amount,
+        )
+    if refund.status == "failed":
+        return _(
+            "The payment provider refused the refund of %(amount)s: %(reason)s You can send it again "
+            "from the refund list.",
+            amount=amount,
+            reason=refund.failure_reason or "",
+        )
+    return _(
+        "The refund of %(amount)s is recorded and waits for the payment provider's answer. "
+        "Its status shows here when the answer arrives; nothing more is needed from you.",
+        amount=amount,
     )
+
+
+@bp.get("/refunds")
+@staff_required()
+def refunds():
+    merchant = _shop()
+    if merchant is None:
+        return _choose_shop()
+    form = RefundFilterForm(request.args)
+    status = (form.status.data or "") if form.validate() else ""
+    cursor = request.args.get("cursor") or None
+    return render_template(
+        "console/refunds.html",
+        merchant=merchant,
+        form=form,
+        status=status,
+        cursor=cursor,
+        page=services.refund_rows(merchant, status=status or None, cursor=cursor),
+        may_retry=has_role(current_user.role, Role.MERCHANT_AGENT),
+    )
+
+
+@bp.post("/refunds/<refund_id>/retry")
+@staff_required(Role.MERCHANT_AGENT)
+def retry_refund(refund_id: str):
+    """Send a failed refund again: a new attempt, checked again against what remains."""
+    merchant = _shop()
+    if merchant is None:
+        raise NotFound()
+    try:
+        refund = ledger.retry_refund(
+            refund_id, merchant_id=merchant.id, actor=actor_for(current_user, request.remote_addr)
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(str(exc.message), "warning")
+    else:
+        flash(_refund_news(refund), "success" if refund.status != "failed" else "warning")
+    status = request.form.get("status") or None
+    return redirect(url_for(".refunds", status=status if status in services.REFUND_FILTERS else None, **_shop_args()))
 
 
 @bp.get("/dev/mail")

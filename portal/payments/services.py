@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.actors import Actor
 from portal.audit import services as audit
@@ -28,7 +29,7 @@ from portal.extensions import db
 from portal.jobs import enqueue
 from portal.money import Money
 from portal.orders.models import Order
-from portal.payments.models import Refund, RefundStatus, StoreCreditMovement
+from portal.payments.models import ProcessedEvent, Refund, RefundStatus, StoreCreditMovement
 from portal.payments.providers import ProviderUnavailable, get_provider
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def record_outcome(
     Only moves pending → succeeded | failed, or succeeded → failed (the bank sent it back);
     an answer about an older attempt, or a repeat, changes nothing.
     """
-    if status not in ("succeeded", "failed", "pending"):
+    if status not in PROVIDER_STATUSES:
         return None
     with unit_of_work():
         refund = lock_one(Refund, refund_id)
@@ -226,29 +227,133 @@ def record_outcome(
             return None
         if attempt is not None and attempt != refund.attempt:
             return refund
-        allowed = {("pending", "succeeded"), ("pending", "failed"), ("succeeded", "failed")}
-        if (refund.status, status) not in allowed:
-            if reference and not refund.provider_reference and refund.status == status:
-                refund.provider_reference = reference
-            return refund
-        before = {"status": refund.status}
-        refund.status = status
-        refund.provider_reference = reference or refund.provider_reference
-        refund.failure_code = failure_code if status == "failed" else None
-        refund.failure_reason = (failure_message or failure_code or "")[:500] if status == "failed" else None
-        refund.updated_at = utcnow()
-        order = db.session.get(Order, refund.order_id)
-        _order_changed(order)
-        audit.record(
-            actor,
-            f"refund.{status}",
-            "refund",
-            refund.id,
-            merchant_id=refund.merchant_id,
-            before=before,
-            after={"status": status, "reference": refund.provider_reference, "failure": refund.failure_reason},
+        _transition(
+            refund,
+            status=status,
+            reference=reference,
+            failure_code=failure_code,
+            failure_message=failure_message,
+            actor=actor,
         )
     return refund
+
+
+PROVIDER_STATUSES = ("succeeded", "failed", "pending")
+_ALLOWED_TRANSITIONS = {("pending", "succeeded"), ("pending", "failed"), ("succeeded", "failed")}
+
+
+def _transition(
+    refund: Refund,
+    *,
+    status: str,
+    reference: str | None,
+    failure_code: str | None,
+    failure_message: str | None,
+    actor: Actor,
+) -> None:
+    """The one rule for a provider's word about a locked row, inside the caller's unit of work."""
+    if (refund.status, status) not in _ALLOWED_TRANSITIONS:
+        if reference and not refund.provider_reference and refund.status == status:
+            refund.provider_reference = reference
+        return
+    before = {"status": refund.status}
+    refund.status = status
+    refund.provider_reference = reference or refund.provider_reference
+    refund.failure_code = failure_code if status == "failed" else None
+    refund.failure_reason = (failure_message or failure_code or "")[:500] if status == "failed" else None
+    refund.updated_at = utcnow()
+    order = db.session.get(Order, refund.order_id)
+    _order_changed(order)
+    audit.record(
+        actor,
+        f"refund.{status}",
+        "refund",
+        refund.id,
+        merchant_id=refund.merchant_id,
+        before=before,
+        after={"status": status, "reference": refund.provider_reference, "failure": refund.failure_reason},
+    )
+
+
+# -- provider events (webhooks) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderRefundEvent:
+    """What a provider's event says about one refund at the provider."""
+
+    status: str  # succeeded | pending | failed
+    reference: str | None  # the provider's id for the refund
+    refund_id: str | None = None  # our row's id, from the metadata we sent with the refund
+    idempotency_key: str | None = None  # the attempt's key, from the same metadata
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+def apply_provider_refund_event(provider: str, event: ProviderRefundEvent, *, actor: Actor) -> Refund | None:
+    """Apply a provider's event about one refund, with ``record_outcome``'s rules.
+
+    The row is found by the provider's reference, else by the id in the refund's metadata, and
+    only among that provider's rows. An event about an attempt the row has moved past (its key
+    differs), or about another refund at the provider, changes nothing. Joins the caller's unit
+    of work (``process_provider_event`` records the event in the same transaction).
+    """
+    if event.status not in PROVIDER_STATUSES:
+        return None
+    with unit_of_work():
+        refund_id = None
+        if event.reference:
+            refund_id = db.session.scalar(
+                select(Refund.id).where(Refund.provider == provider, Refund.provider_reference == event.reference)
+            )
+        if refund_id is None and event.refund_id:
+            refund_id = db.session.scalar(
+                select(Refund.id).where(Refund.provider == provider, Refund.id == event.refund_id)
+            )
+        if refund_id is None:
+            return None
+        refund = lock_one(Refund, refund_id)
+        if event.idempotency_key:
+            if event.idempotency_key != refund.idempotency_key:
+                return refund  # about an attempt the row has moved past
+        else:
+            # Nothing tells the attempt: only the refund the row already knows, or on a first
+            # attempt one it has no reference for yet, may move it.
+            known = refund.provider_reference
+            if not event.reference or not (event.reference == known or (known is None and refund.attempt == 1)):
+                return refund
+        _transition(
+            refund,
+            status=event.status,
+            reference=event.reference,
+            failure_code=event.failure_code,
+            failure_message=event.failure_message,
+            actor=actor,
+        )
+    return refund
+
+
+def process_provider_event(
+    provider: str, event_id: str, event_type: str, refunds: list[ProviderRefundEvent], *, actor: Actor
+) -> bool:
+    """Apply one provider event exactly once; False when it was already processed (a replay).
+
+    The event is recorded as processed in the transaction that applies it: a crash leaves
+    neither, and the provider's next delivery applies it then.
+    """
+    try:
+        with unit_of_work():
+            if db.session.get(ProcessedEvent, event_id) is not None:
+                return False
+            db.session.add(ProcessedEvent(id=event_id, provider=provider, type=event_type[:100]))
+            db.session.flush()  # a concurrent delivery of the same event waits here, then fails
+            for event in refunds:
+                apply_provider_refund_event(provider, event, actor=actor)
+    except IntegrityError:
+        if db.session.get(ProcessedEvent, event_id) is not None:
+            return False  # the same event, applied by a delivery that committed first
+        raise
+    return True
 
 
 def retry_refund(refund_id: str, *, merchant_id: str, actor: Actor) -> Refund:

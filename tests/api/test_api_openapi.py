@@ -16,6 +16,9 @@ IMPLEMENTED = {
     ("post", "/api/v1/buyer/sessions"),
     ("get", "/api/v1/buyer/orders"),
     ("get", "/api/v1/buyer/orders/{number}"),
+    ("get", "/api/v1/refunds"),
+    ("get", "/api/v1/customers/{email}/store-credit"),
+    ("post", "/api/v1/customers/{email}/store-credit"),
     ("get", "/api/v1/openapi.json"),
 }
 

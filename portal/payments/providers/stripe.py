@@ -1,0 +1,237 @@
+"""Stripe: refunds through the official library's ``StripeClient``, and Stripe's webhook events.
+
+A refund is created on the order's PaymentIntent (or, for older integrations, its Charge) with
+the ledger row's idempotency key, which the library also sends on its own network retries:
+Stripe answers a repeated key with its first answer, so a timeout, a crash or reconcile never
+refunds twice. Stripe's answers become the ledger's words:
+
+- a refund object: succeeded → succeeded; pending / requires_action → pending; failed /
+  canceled → failed with the reason;
+- a refusal (``CardError``, ``InvalidRequestError``: already refunded, too much, unknown
+  payment…) → failed with Stripe's code and a clear text: definitive, the amount is free again;
+- no answer (connection, timeout, rate limit, Stripe's 5xx, an idempotency conflict) →
+  ``ProviderUnavailable``: the outcome is unknown, the row stays pending and the same key is
+  sent again later;
+- the key refused (``AuthenticationError``, ``PermissionError``) → ``ProviderMisconfigured``.
+
+Events (``POST /api/v1/webhooks/stripe``) are verified with the signing secret and applied by
+the ledger (``portal.payments.services.process_provider_event``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import stripe
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import DomainError
+from portal.payments.providers import ProviderMisconfigured, ProviderRefund, ProviderUnavailable
+from portal.payments.services import ProviderRefundEvent
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MAX_NETWORK_RETRIES = 2
+
+# A Stripe refund's status → the ledger's.
+_STATUSES = {
+    "succeeded": "succeeded",
+    "pending": "pending",
+    "requires_action": "pending",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+# Stripe's refund failure reasons and error codes, said for the shop's staff.
+FAILURE_MESSAGES = {
+    "lost_or_stolen_card": _l("The card was reported lost or stolen, so the refund could not be paid to it."),
+    "expired_or_canceled_card": _l("The card has expired or was cancelled."),
+    "charge_for_pending_refund_disputed": _l("The buyer disputed the payment while the refund was on its way."),
+    "insufficient_funds": _l("The shop's Stripe balance is too low for this refund."),
+    "declined": _l("The card issuer declined the refund."),
+    "card_declined": _l("The card issuer declined the refund."),
+    "merchant_request": _l("The refund was cancelled in Stripe."),
+    "canceled": _l("The refund was cancelled in Stripe."),
+    "charge_already_refunded": _l("The payment has already been refunded in full."),
+    "amount_too_large": _l("The amount is more than what is left to refund on the payment."),
+    "charge_disputed": _l("The buyer has disputed the payment, so it cannot be refunded."),
+    "resource_missing": _l("Stripe does not know this payment."),
+    "payment_intent_unexpected_state": _l("The payment cannot be refunded in its current state."),
+}
+
+# The events that speak of refunds (``charge.refund.updated`` is the older name of ``refund.updated``).
+REFUND_EVENTS = ("refund.updated", "refund.failed", "charge.refund.updated")
+CHARGE_EVENTS = ("charge.refunded",)
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"
+    status = 400
+    default_message = _l(
+        "The Stripe-Signature header is missing, does not match the body, or is more than five minutes old."
+    )
+
+
+class MalformedEvent(DomainError):
+    code = "bad_request"
+    status = 400
+    default_message = _l("The body is not a Stripe event.")
+
+
+def _failure_message(code: str | None, detail: str | None = None) -> str | None:
+    message = FAILURE_MESSAGES.get(code or "")
+    if message is not None:
+        return str(message)
+    if detail:
+        return str(_l("Stripe refused the refund: %(detail)s", detail=detail))
+    return code
+
+
+def _setting(config: Mapping[str, Any], name: str, default: float, convert: type) -> Any:
+    value = config.get(name)
+    if value is None or value == "":
+        return convert(default)
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        raise ProviderMisconfigured(
+            _l("Stripe is not set up correctly: %(name)s is not a number.", name=name)
+        ) from None
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, client: stripe.StripeClient, http_client: stripe.HTTPClient | None = None) -> None:
+        self.client = client
+        self._http_client = http_client
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StripeProvider:
+        api_key = config.get("STRIPE_SECRET_KEY")
+        if not api_key:
+            raise ProviderMisconfigured(_l("Stripe is not set up: STRIPE_SECRET_KEY is missing."))
+        timeout = _setting(config, "STRIPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS, float)
+        retries = _setting(config, "STRIPE_MAX_NETWORK_RETRIES", DEFAULT_MAX_NETWORK_RETRIES, int)
+        http_client = stripe.RequestsClient(timeout=timeout)
+        base = config.get("STRIPE_API_BASE")
+        client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": base.rstrip("/")} if base else None,
+            max_network_retries=retries,
+            http_client=http_client,
+        )
+        return cls(client, http_client)
+
+    def close(self) -> None:
+        if self._http_client is not None:
+            self._http_client.close()
+
+    def refund(
+        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> ProviderRefund:
+        params: dict[str, Any] = {
+            "amount": amount,
+            # The key in the metadata tells a later event which attempt it speaks of.
+            "metadata": {**metadata, "apuri_idempotency_key": idempotency_key},
+        }
+        params["charge" if payment_reference.startswith(("ch_", "py_")) else "payment_intent"] = payment_reference
+        try:
+            refund = self.client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+        except (stripe.CardError, stripe.InvalidRequestError) as exc:
+            # A refusal: Stripe made no refund for this key and will answer it the same way again.
+            code = exc.code or "invalid_request"
+            log.info("stripe refused refund %s: %s (%s)", idempotency_key, code, exc.user_message)
+            return ProviderRefund(
+                reference=None,
+                status="failed",
+                failure_code=code[:64],
+                failure_message=_failure_message(code, exc.user_message),
+            )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            log.error("stripe refused the API key for refund %s: %s", idempotency_key, exc.user_message)
+            raise ProviderMisconfigured(_l("Stripe refused the API key: check STRIPE_SECRET_KEY.")) from exc
+        except stripe.StripeError as exc:
+            # Connection, timeout, rate limit, Stripe's 5xx, an idempotency conflict: no answer
+            # we can trust, so the refund may or may not exist. The same key asks again later.
+            log.warning("stripe gave no answer for refund %s: %s", idempotency_key, exc.__class__.__name__)
+            raise ProviderUnavailable() from exc
+        return refund_answer(refund.to_dict())
+
+
+def refund_answer(refund: Mapping[str, Any]) -> ProviderRefund:
+    """A Stripe refund object as the ledger's answer."""
+    status = _STATUSES.get(str(refund.get("status")), "pending")
+    code = None
+    if status == "failed":
+        code = str(refund.get("failure_reason") or refund.get("status") or "failed")[:64]
+    return ProviderRefund(
+        reference=refund.get("id"),
+        status=status,
+        failure_code=code,
+        failure_message=_failure_message(code) if code else None,
+    )
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+def verify_event(payload: bytes, signature: str | None, secret: str | None) -> dict[str, Any]:
+    """The event in a webhook body, once its signature (and its age, at most 300 s) is checked."""
+    if not secret:
+        raise ProviderMisconfigured(_l("Stripe webhooks are not set up: STRIPE_WEBHOOK_SECRET is missing."))
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except stripe.SignatureVerificationError:
+        raise InvalidSignature() from None
+    except (ValueError, TypeError, AttributeError):  # signed, but not a JSON object
+        raise MalformedEvent() from None
+    values = event.to_dict()
+    event_id, event_type = values.get("id"), values.get("type")
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= 100 and isinstance(event_type, str) and event_type):
+        raise MalformedEvent()
+    return values
+
+
+def _refunds_in(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, Mapping) else None
+    if not isinstance(obj, Mapping):
+        return []
+    if event["type"] in REFUND_EVENTS:
+        return [obj]
+    if event["type"] in CHARGE_EVENTS:
+        refunds = obj.get("refunds")  # a list object, when the account's API version includes it
+        if isinstance(refunds, Mapping):
+            refunds = refunds.get("data")
+        return [r for r in refunds if isinstance(r, Mapping)] if isinstance(refunds, list) else []
+    return []
+
+
+def refund_events(event: Mapping[str, Any]) -> list[ProviderRefundEvent]:
+    """What a verified event says about refunds, for the ledger (none for other event types)."""
+    events = []
+    for refund in _refunds_in(event):
+        if refund.get("object", "refund") != "refund" or not isinstance(refund.get("id"), str):
+            continue
+        answer = refund_answer(refund)
+        metadata = refund.get("metadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        events.append(
+            ProviderRefundEvent(
+                status=answer.status,
+                reference=answer.reference,
+                refund_id=_text(metadata.get("apuri_refund_id")),
+                idempotency_key=_text(metadata.get("apuri_idempotency_key")),
+                failure_code=answer.failure_code,
+                failure_message=answer.failure_message,
+            )
+        )
+    return events
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
