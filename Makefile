@@ -109,7 +109,7 @@ translations: venv ## Extract the strings, update (or create) every language's c
 	    $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(TRANSLATIONS_DIR)/messages.pot .
 	@for lang in $(LANGUAGES); do \
 	    if [ -f $(TRANSLATIONS_DIR)/$$lang/LC_MESSAGES/messages.po ]; then \
-	        $(STEP) "Updating the $$lang catalogue" $(BIN)/pybabel update -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \
+	        $(STEP) "Updating the $$lang catalogue" $(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \
 	    else \
 	        $(STEP) "Creating the $$lang catalogue" $(BIN)/pybabel init -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) -l $$lang; \
 	    fi; \

@@ -265,6 +265,8 @@ def build(app: Flask) -> dict:
         "tags": [
             {"name": "orders", "description": "The shop's orders, shipments and tracking."},
             {"name": "policy", "description": "The shop's policy document."},
+            {"name": "payments", "description": "Refunds and store credit: the ledger of money going back."},
+            {"name": "webhooks", "description": "Events from payment providers, verified by signature."},
             {"name": "buyers", "description": "What a buyer sees and does, with a buyer token."},
             {"name": "meta", "description": "This document."},
         ],

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.actors import Actor
 from portal.audit import services as audit
 from portal.db import lock_one, new_id, unit_of_work, utcnow
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.money import Money
@@ -227,6 +227,12 @@ def record_outcome(
             return None
         if attempt is not None and attempt != refund.attempt:
             return refund
+        if attempt is None:
+            # No attempt named (a provider's later word): only about the refund the row knows,
+            # or, on a first attempt with no reference yet, the one it names.
+            known = refund.provider_reference
+            if not reference or not (reference == known or (known is None and refund.attempt == 1)):
+                return refund
         _transition(
             refund,
             status=status,
@@ -371,6 +377,7 @@ def retry_refund(refund_id: str, *, merchant_id: str, actor: Actor) -> Refund:
         refund.idempotency_key = f"{refund.id}-{refund.attempt}"
         refund.status = RefundStatus.PENDING.value
         refund.failure_code = refund.failure_reason = None
+        refund.provider_reference = None  # the failed attempt's id stays in the audit trail
         refund.updated_at = utcnow()
         _order_changed(order)
         audit.record(
@@ -391,7 +398,12 @@ def reconcile(now: datetime | None = None, older_than: timedelta = timedelta(min
     db.session.rollback()
     finished = 0
     for refund_id in ids:
-        refund = execute_refund(refund_id)
+        try:
+            refund = execute_refund(refund_id)
+        except DomainError:  # e.g. a provider without its keys: the other rows still go on
+            log.exception("reconcile: refund %s could not be sent", refund_id)
+            db.session.rollback()
+            continue
         if refund is not None and refund.status != RefundStatus.PENDING.value:
             finished += 1
     return finished
