@@ -260,6 +260,18 @@ def payments_reconcile_command(older_than_minutes: int) -> None:
     click.echo(f"Refunds finished: {reconcile(older_than=timedelta(minutes=older_than_minutes))}")
 
 
+@payments_cli.command("simulate-next")
+@click.argument("outcome", type=click.Choice(["fail", "hang", "lose-answer"]))
+@click.option("--code", default="card_declined", show_default=True, help="The failure code for 'fail'.")
+def payments_simulate_next_command(outcome: str, code: str) -> None:
+    """Make the simulated provider's next call fail, hang, or refund and lose the answer
+    (for demos: then watch the console's refunds page and `payments reconcile`)."""
+    from portal.payments.providers.simulated import switch_next_call
+
+    switch_next_call(outcome.replace("-", "_"), code)
+    click.echo(f"The simulated provider's next call will {outcome.replace('-', ' ')}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_orders_command)
