@@ -35,7 +35,10 @@ def test_parallel_deliveries_of_two_parcels_deliver_the_order_once(app, make_mer
                 barrier.wait()
                 merchant = db.session.get(Merchant, shop_id)
                 add_tracking_event(
-                    merchant, shipment_id, {"status": "delivered", "occurred_at": datetime.now(UTC).isoformat()}, actor=SYSTEM
+                    merchant,
+                    shipment_id,
+                    {"status": "delivered", "occurred_at": datetime.now(UTC).isoformat()},
+                    actor=SYSTEM,
                 )
             except Exception as exc:  # reported below
                 errors.append(exc)

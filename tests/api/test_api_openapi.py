@@ -108,5 +108,7 @@ def test_every_reference_resolves(client):
 def test_every_tag_used_by_an_operation_is_described(client):
     document = client.get("/api/v1/openapi.json").get_json()
     described = {tag["name"] for tag in document["tags"]}
-    used = {tag for path in document["paths"].values() for operation in path.values() for tag in operation.get("tags", [])}
+    used = {
+        tag for path in document["paths"].values() for operation in path.values() for tag in operation.get("tags", [])
+    }
     assert used <= described
