@@ -215,7 +215,7 @@ def worker_command() -> None:
 
 @jobs_cli.command("scheduler")
 def scheduler_command() -> None:
-    """Run the periodic jobs (late-order notices, mail retries) until stopped."""
+    """Run the periodic jobs (late-order notices, mail retries, refund reconcile) until stopped."""
     from flask import current_app
 
     from portal.scheduler import PERIODIC, run_forever

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, select
+from sqlalchemy import DateTime, MetaData, select, update
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -115,5 +115,11 @@ def lock_one(model: type[M], ident: str, **filters: Any) -> M | None:
     """Fetch one row by id with a row lock (FOR UPDATE on PostgreSQL; SQLite locks the file)."""
     from portal.extensions import db
 
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE, and Python's sqlite3 starts a transaction only at the first
+        # write: a no-op UPDATE takes the database's write lock now, before the reads that
+        # decide (e.g. the refund sum), so concurrent deciders wait for each other.
+        table = model.__table__
+        db.session.execute(update(table).where(table.c.id == ident).values(id=table.c.id))
     stmt = select(model).filter_by(id=ident, **filters).with_for_update()
     return db.session.scalars(stmt).first()

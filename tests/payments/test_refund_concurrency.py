@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.actors import Actor
@@ -15,7 +14,7 @@ from portal.payments import services as ledger
 from portal.payments.models import Refund, SimulatedTransaction
 
 
-@pytest.mark.postgres
+# On both databases: PostgreSQL locks the order row; SQLite takes its write lock (lock_one).
 def test_twenty_parallel_refunds_never_exceed_what_was_captured(app, make_merchant, make_order):
     shop = make_merchant("kodinkone")
     order = make_order(shop, "1001")  # captured 94 800
