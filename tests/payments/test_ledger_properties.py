@@ -241,8 +241,8 @@ def test_no_sequence_of_events_refunds_too_much_or_twice(app, make_merchant, mak
         run_state_machine_as_test(
             machine,
             settings=settings(
-                max_examples=40,
-                stateful_step_count=25,
+                max_examples=60,
+                stateful_step_count=15,
                 deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
             ),
@@ -251,21 +251,42 @@ def test_no_sequence_of_events_refunds_too_much_or_twice(app, make_merchant, mak
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-@pytest.mark.parametrize(
-    "script",
-    [
-        # attempt 1 declined, attempt 2 paid; then attempt 1's decline is reported (late)
-        [("request", 50000, "fail"), ("retry", 0, None), ("report", 0, 0), ("retry", 0, None)],
-        # the same while attempt 2's answer is lost (the row still pending)
-        [("request", 50000, "fail"), ("retry", 0, "lose_answer"), ("report", 0, 0), ("retry", 0, None)],
-        # a lost answer, reported by the provider, then reconcile and repeated reports
-        [("request", 30000, "lose_answer"), ("report", 0, 0), ("reconcile",), ("report", 0, 0)],
-        # a hang on the first attempt, a decline on reconcile, a retry that pays
-        [("request", 94800, "hang"), ("switch", "fail"), ("reconcile",), ("retry", 0, None), ("report", 0, 0)],
+KNOWN_SEQUENCES = {
+    # attempt 1 declined, attempt 2 paid; then attempt 1's decline is reported, late
+    "late-decline-of-an-earlier-attempt": [
+        ("request", 50000, "fail"),
+        ("retry", 0, None),
+        ("report", 0, 0),
+        ("retry", 0, None),
     ],
-)
+    # the same while attempt 2's answer is lost (the row still pending)
+    "late-decline-while-the-retry-is-pending": [
+        ("request", 50000, "fail"),
+        ("retry", 0, "lose_answer"),
+        ("report", 0, 0),
+        ("retry", 0, None),
+    ],
+    # a lost answer, reported by the provider, then reconcile and the same report again
+    "lost-answer-reported-twice": [
+        ("request", 30000, "lose_answer"),
+        ("report", 0, 0),
+        ("reconcile",),
+        ("report", 0, 0),
+    ],
+    # a hang on the first attempt, a decline on reconcile, a retry that pays, the old decline
+    "hang-decline-retry": [
+        ("request", 94800, "hang"),
+        ("switch", "fail"),
+        ("reconcile",),
+        ("retry", 0, None),
+        ("report", 0, 0),
+    ],
+}
+
+
+@pytest.mark.parametrize("script", KNOWN_SEQUENCES.values(), ids=KNOWN_SEQUENCES.keys())
 def test_known_sequences(app, make_merchant, make_order, script):
-    """Sequences worth replaying every time (the machine above finds them only by chance)."""
+    """Sequences replayed every time: the machine finds such ones in most runs, not in all."""
     app.config["SIMULATED_HANG_SECONDS"] = 0
     order = make_order(make_merchant("kodinkone"), "1001")
     for kind, *args in script:
