@@ -113,6 +113,13 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.i18n import LANGUAGE_NAMES, current_language
     from portal.money import format_money
     from portal.orders.policy import next_step, status_label, tracking_url
+    from portal.returns import policy as return_rules
+
+    def return_reason_label(code: str, merchant=None) -> str:
+        from portal.merchants.policy import effective_policy
+
+        returns_policy = effective_policy(merchant.policy)["returns"] if merchant is not None else None
+        return return_rules.reason_label(code, returns_policy, current_language())
 
     def lang_url(code: str) -> str:
         """This page in another language, keeping the console's shop, search and page."""
@@ -130,6 +137,9 @@ def _register_template_helpers(app: Flask) -> None:
             "status_label": status_label,
             "next_step": next_step,
             "tracking_url": tracking_url,
+            "return_reason_label": return_reason_label,
+            "return_resolution_label": return_rules.resolution_label,
+            "return_status_label": return_rules.status_label,
         }
 
     @app.template_filter("country")

@@ -104,6 +104,11 @@ _STANDARD_ERRORS = {
 
 _POLICY_FIELDS: dict[str, dict] = {
     "returns.non_returnable_skus": {"type": "array", "items": {"type": "string"}},
+    "returns.non_returnable_categories": {"type": "array", "items": {"type": "string"}},
+    "returns.return_address": {
+        "type": ["object", "null"],
+        "properties": {k: {"type": "string"} for k in ("name", "street", "postal_code", "city", "country")},
+    },
     "returns.reasons": {
         "type": "array",
         "description": "The shop's own reasons beside the standard ones.",

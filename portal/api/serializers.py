@@ -296,7 +296,7 @@ def buyer_order_list(orders: list[Order], merchant: Merchant, *, today: date) ->
     entries = []
     for order in orders:
         late = is_late(order.promised_delivery_date, order.delivery_status, today)
-        status = buyer_status(order.delivery_status, late)
+        status = buyer_status(order.delivery_status, late, order.cancelled_at is not None)
         entries.append(
             schemas.BuyerOrderSummaryOut(
                 number=order.number,

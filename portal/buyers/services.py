@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -32,6 +33,9 @@ class OrderSummary:
     store_credit: dict[str, int]
     timeline: list[policy.TimelineEntry]
     other_orders: list[Order] = field(default_factory=list)
+    # The order's returns, oldest first, and what may be returned now (with reasons when not).
+    returns: list = field(default_factory=list)
+    return_options: Any = None
 
     @property
     def captured(self) -> int:
@@ -60,7 +64,7 @@ def payment_method_label(method: str) -> str:
 def summarise(order: Order, *, now: datetime | None = None, with_other_orders: bool = True) -> OrderSummary:
     """Everything the order page shows, in a fixed number of queries whatever the order's size."""
     today = merchant_today(order.merchant, now)
-    late = policy.is_late(order.promised_delivery_date, order.delivery_status, today)
+    late = order.cancelled_at is None and policy.is_late(order.promised_delivery_date, order.delivery_status, today)
     refunds = refunds_of(order.id)
     refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
     money = order_money(order, refunds)
@@ -104,11 +108,15 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
                 .limit(20)
             )
         )
+    from portal.returns import services as returns
+
     return OrderSummary(
+        returns=returns.returns_of_order(order.id),
+        return_options=returns.options(order, now=now),
         order=order,
         today=today,
         late=late,
-        status=policy.buyer_status(order.delivery_status, late),
+        status=policy.buyer_status(order.delivery_status, late, order.cancelled_at is not None),
         refund_state=policy.refund_state(refunded, captured),
         refunded=refunded,
         refunds=refunds,

@@ -34,12 +34,15 @@ DEFAULT_POLICY: dict[str, dict[str, Any]] = {
     "returns": {
         "window_days": 14,
         "non_returnable_skus": [],
+        "non_returnable_categories": [],
         "reasons": [],
         "restocking_fee_pct": "0.00",
         "store_credit_bonus_pct": "0.00",
         "auto_approve_max": 0,
+        "allow_cancel": True,
+        "return_address": None,
     },
-    "claims": {"auto_accept_max_pct": "0.00", "auto_accept_max_amount": 0},
+    "claims": {"auto_accept_max_pct": "0.00", "auto_accept_max_amount": 0, "period_months": 24},
     "instalments": {
         "enabled": False,
         "months": [3, 6, 12],
@@ -154,16 +157,37 @@ def _business_hours(value: Any) -> dict | None:
     return {"days": sorted(set(days)), "start": start, "end": end}
 
 
+def _address(value: Any) -> dict | None:
+    """Where returns go: ``{name, street, postal_code, city, country}``, or empty for the shop's name only."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Invalid(_l("Must be empty or an address with name, street, postal code, city and country."))
+    result = {}
+    for key, limit in (("name", 200), ("street", 300), ("postal_code", 20), ("city", 120), ("country", 2)):
+        text = value.get(key)
+        if not isinstance(text, str) or not text.strip() or len(text.strip()) > limit:
+            raise Invalid(_l("The address needs a name, street, postal code, city and a two-letter country code."))
+        result[key] = text.strip()
+    if not re.fullmatch(r"[A-Za-z]{2}", result["country"]):
+        raise Invalid(_l("The address needs a name, street, postal code, city and a two-letter country code."))
+    result["country"] = result["country"].upper()
+    return result
+
+
 FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "returns": {
         "window_days": _int(14, 365),
         "non_returnable_skus": _skus,
+        "non_returnable_categories": _skus,
         "reasons": _reasons,
         "restocking_fee_pct": _pct(),
         "store_credit_bonus_pct": _pct(),
         "auto_approve_max": _int(0),
+        "allow_cancel": _bool,
+        "return_address": _address,
     },
-    "claims": {"auto_accept_max_pct": _pct(), "auto_accept_max_amount": _int(0)},
+    "claims": {"auto_accept_max_pct": _pct(), "auto_accept_max_amount": _int(0), "period_months": _int(6, 120)},
     "instalments": {
         "enabled": _bool,
         "months": _months,
@@ -244,12 +268,25 @@ CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
             _l("Products not taken back (codes)"),
             _l("Separate the codes with commas."),
         ),
-        "restocking_fee_pct": ("pct", _l("Restocking fee (%)"), None),
+        "non_returnable_categories": (
+            "list_str",
+            _l("Categories not taken back"),
+            _l("Separate with commas, e.g. hygiene, custom-made."),
+        ),
+        "restocking_fee_pct": ("pct", _l("Restocking fee for damaged returns (%)"), None),
         "store_credit_bonus_pct": ("pct", _l("Bonus for choosing store credit (%)"), None),
         "auto_approve_max": (
             "int",
             _l("Approve returns automatically up to (minor units)"),
-            _l("0 turns automatic approval off."),
+            _l("Returns within the window worth at most this are approved at once. 0 turns it off."),
+        ),
+        "allow_cancel": ("bool", _l("Buyers may cancel an order before it is sent"), None),
+        "return_address": (
+            "json",
+            _l("Return address"),
+            _l(
+                'JSON, e.g. {"name": "Shop Oy / Returns", "street": "Street 1", "postal_code": "00100", "city": "Helsinki", "country": "FI"}'
+            ),
         ),
         "reasons": (
             "json",
@@ -264,6 +301,7 @@ CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
             None,
         ),
         "auto_accept_max_amount": ("int", _l("…and up to (minor units)"), None),
+        "period_months": ("int", _l("Claim period (months from delivery)"), None),
     },
     "instalments": {
         "enabled": ("bool", _l("Offer instalments after purchase"), None),
@@ -319,7 +357,7 @@ def patch_from_form(form: dict[str, str], current: dict) -> dict:
                 value = [int(p) if p.isdigit() else p for p in parts]
             else:  # json
                 if not raw:
-                    value = None if field == "business_hours" else []
+                    value = None if field in ("business_hours", "return_address") else []
                 else:
                     try:
                         value = json.loads(raw)

@@ -33,6 +33,7 @@ def queue_email(
     merchant_id: str | None,
     context: dict,
     dedupe_key: str | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutboxMessage | None:
     """Render ``templates/emails/<kind>.{txt,html}`` in the recipient's language into the outbox.
 
@@ -53,6 +54,7 @@ def queue_email(
         subject=subject,
         text_body=text_body,
         html_body=html_body,
+        attachments=list(attachments or []),
         status="queued" if current_app.config.get("SMTP_URL") else "held",
     )
     db.session.add(message)
@@ -81,6 +83,17 @@ def send_outbox_message(message_id: str) -> None:
     email["Message-ID"] = make_msgid(domain="apuri.localhost")
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if message.attachments:
+        from portal.documents import render_attachment
+
+        with force_locale(message.locale):
+            for attachment in message.attachments:
+                document = render_attachment(attachment)
+                if document is not None:
+                    maintype, subtype = document.mimetype.split("/")
+                    email.add_attachment(
+                        document.content, maintype=maintype, subtype=subtype, filename=document.filename
+                    )
     message.attempts += 1
     try:
         smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP

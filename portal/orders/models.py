@@ -68,6 +68,8 @@ class Order(db.Model):
     delivery_status: Mapped[str | None] = mapped_column(String(32))
     delivered_at: Mapped[datetime | None]
     late_notified_at: Mapped[datetime | None]
+    # Cancelled by the buyer before it was sent (where the shop allows it): fully refunded.
+    cancelled_at: Mapped[datetime | None]
     # Bumped by every change the buyer can see; keys the rendered-page cache.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -105,6 +107,8 @@ class OrderItem(db.Model):
     unit_price: Mapped[int]
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The shop's product category (e.g. "hygiene"): some categories are not taken back.
+    category: Mapped[str | None] = mapped_column(String(100))
 
     order: Mapped[Order] = relationship(back_populates="items")
 

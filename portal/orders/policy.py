@@ -36,6 +36,7 @@ STATUS_LABELS = {
     "late": _l("Late"),
     "partly_refunded": _l("Partly refunded"),
     "refunded": _l("Refunded"),
+    "cancelled": _l("Cancelled"),
 }
 
 
@@ -64,7 +65,9 @@ def is_late(promised: date | None, delivery_status: str | None, today: date) -> 
     return today > promised
 
 
-def buyer_status(delivery_status: str | None, late: bool) -> str:
+def buyer_status(delivery_status: str | None, late: bool, cancelled: bool = False) -> str:
+    if cancelled:
+        return "cancelled"
     if late:
         return "late"
     return delivery_status or "paid"
@@ -101,7 +104,11 @@ NEXT_STEP = {
     ),
     TrackingStatus.AVAILABLE_FOR_PICKUP: _l("Your parcel is waiting for you at the pickup point. Take an ID with you."),
     TrackingStatus.DELIVERED: _l(
-        "Your order has been delivered. If something is wrong with it, contact the shop: you keep your rights as a buyer."
+        "Your order has been delivered. You can return or exchange items below; if something is wrong with it, "
+        "you keep your rights as a buyer."
+    ),
+    "cancelled": _l(
+        "The order was cancelled. The payment goes back to you; banks usually show it within 3–5 working days."
     ),
     TrackingStatus.EXCEPTION: _l(
         "The carrier reported a problem with the delivery. The shop follows it up; contact them if it is not solved soon."

@@ -43,6 +43,7 @@ class ItemIn(Strict):
     unit_price: MinorUnits
     tax_rate: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = Decimal("0")
     attributes: dict[str, str] = Field(default_factory=dict)
+    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
 class AddressIn(Strict):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.actors import Actor
 from portal.audit import services as audit
 from portal.db import lock_one, unit_of_work, utcnow
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.merchants.models import Merchant
 from portal.notifications.services import queue_email
@@ -94,6 +94,7 @@ def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Ac
                 raise ValidationFailed(
                     fields={"payment.captured": [_l("Cannot be less than what has already been refunded.")]}
                 )
+            _keep_returned_items(order, order_in)
             order.version += 1
         if not created and order.customer_id != customer.id:
             order.customer.version += 1  # the previous customer's order list changes too
@@ -131,6 +132,27 @@ def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Ac
     return order, created
 
 
+def _keep_returned_items(order: Order, order_in: OrderIn) -> None:
+    """A replacement may not drop an item a buyer is returning, nor go below what they return."""
+    from portal.returns.services import held_quantities
+
+    held = held_quantities(order.id)
+    if not held:
+        return
+    quantities = {item_in.id: item_in.quantity for item_in in order_in.items}
+    for item in order.items:
+        returned = held.get(item.id, 0)
+        if returned and quantities.get(item.line_id, 0) < returned:
+            raise Conflict(
+                _l(
+                    "Item %(item)s is being returned (%(quantity)s pcs); the order cannot drop it or go below that.",
+                    item=item.line_id,
+                    quantity=returned,
+                ),
+                code="item_in_return",
+            )
+
+
 def _replace_items(order: Order, order_in: OrderIn) -> None:
     existing = {item.line_id: item for item in order.items}
     kept = []
@@ -143,6 +165,7 @@ def _replace_items(order: Order, order_in: OrderIn) -> None:
         item.unit_price = item_in.unit_price
         item.tax_rate = item_in.tax_rate
         item.attributes = dict(item_in.attributes)
+        item.category = item_in.category or None
         kept.append(item)
     order.items = kept
 

@@ -34,7 +34,7 @@ from portal.payments.providers import ProviderUnavailable, get_provider
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("return", "claim", "manual", "instalment_switch")
+SOURCES = ("return", "claim", "manual", "instalment_switch", "cancellation")
 COUNTED = (RefundStatus.PENDING.value, RefundStatus.SUCCEEDED.value)
 
 

@@ -1,0 +1,659 @@
+"""Returns and exchanges: request, decide, receive and settle, each in one transaction.
+
+Every change locks the order (requests) or the return (decisions) first and decides from what
+it reads under that lock, so two tabs, a double click, or the console and the API at once
+cannot return an item twice, reserve stock twice or settle a return twice: the second answers
+a clear error, or, for a repeat of the same decision, the same result.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.actors import Actor
+from portal.audit import services as audit
+from portal.catalogue import services as catalogue
+from portal.catalogue.models import Variant
+from portal.db import lock_one, unit_of_work, utcnow
+from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.merchants.policy import effective_policy
+from portal.notifications.services import queue_email
+from portal.orders.models import Order, OrderItem, Payment
+from portal.orders.services import mark_changed, merchant_today
+from portal.payments import services as ledger
+from portal.payments import store_credit
+from portal.returns import policy as rules
+from portal.returns.models import HOLDING_STATUSES, ReturnItem, ReturnRequest, ReturnStatus
+from portal.returns.schemas import DecisionIn, ReceiveIn, RejectIn, ReturnIn
+from portal.validation import validation_failed
+
+
+def _parse(schema, document: object):
+    try:
+        return schema.model_validate(document)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+def held_quantities(order_id: str) -> dict[str, int]:
+    """Quantities of each order item held by returns that still count (not rejected or cancelled)."""
+    rows = db.session.execute(
+        select(ReturnItem.order_item_id, func.sum(ReturnItem.quantity))
+        .join(ReturnRequest, ReturnRequest.id == ReturnItem.return_id)
+        .where(ReturnRequest.order_id == order_id, ReturnRequest.status.in_(HOLDING_STATUSES))
+        .group_by(ReturnItem.order_item_id)
+    ).all()
+    return {item_id: int(quantity) for item_id, quantity in rows}
+
+
+def _delivered_on(order: Order):
+    if order.delivered_at is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
+
+
+def options(order: Order, *, now: datetime | None = None) -> rules.Eligibility:
+    """What the buyer may return from the order now, item by item, with reasons and exchanges."""
+    policy = effective_policy(order.merchant.policy)
+    skus = {item.sku for item in order.items}
+    variants = catalogue.variants_by_sku(order.merchant_id, skus)
+    family = catalogue.siblings(order.merchant_id, {v.product for v in variants.values()})
+    categories = {
+        item.sku: item.category or (variants[item.sku].category if item.sku in variants else None)
+        for item in order.items
+    }
+    return rules.eligibility(
+        order,
+        policy,
+        today=merchant_today(order.merchant, now),
+        delivered_on=_delivered_on(order),
+        returned=held_quantities(order.id),
+        categories=categories,
+        exchange_variants={sku: family.get(v.product, []) for sku, v in variants.items()},
+    )
+
+
+def returns_of_order(order_id: str) -> list[ReturnRequest]:
+    return list(
+        db.session.scalars(
+            select(ReturnRequest)
+            .where(ReturnRequest.order_id == order_id)
+            .options(selectinload(ReturnRequest.items).selectinload(ReturnItem.order_item))
+            .order_by(ReturnRequest.created_at)
+        )
+    )
+
+
+# -- the buyer asks -------------------------------------------------------------------------
+
+
+def request_return(order: Order, document: object, *, actor: Actor, now: datetime | None = None) -> ReturnRequest:
+    """The buyer's return: checked item by item against what is left, stock reserved for exchanges.
+
+    Bad input changes nothing: every problem is reported by field (``items.0.quantity``) and
+    the order stays as it was.
+    """
+    data = _parse(ReturnIn, document)
+    now = now or utcnow()
+    with unit_of_work() as uow:
+        order = lock_one(Order, order.id, merchant_id=order.merchant_id)
+        if order is None:
+            raise NotFound()
+        db.session.refresh(order)  # what another transaction committed before our lock
+        eligible = options(order, now=now)
+        if not eligible.allowed:
+            raise Conflict(eligible.reason, code="return_not_allowed")
+        policy = effective_policy(order.merchant.policy)
+        reasons = rules.reason_codes(policy["returns"])
+        problems: dict[str, list] = {}
+        seen: set[str] = set()
+        lines: list[tuple[OrderItem, object, Variant | None]] = []
+        for index, line in enumerate(data.items):
+            where = f"items.{index}"
+            entry = eligible.item(line.item_id)
+            if entry is None:
+                problems[f"{where}.item_id"] = [_l("There is no such item in this order.")]
+                continue
+            if line.item_id in seen:
+                problems[f"{where}.item_id"] = [_l("This item is listed twice; give one quantity.")]
+                continue
+            seen.add(line.item_id)
+            if not entry.allowed:
+                problems[f"{where}.item_id"] = [entry.reason]
+                continue
+            if line.quantity > entry.left:
+                problems[f"{where}.quantity"] = [
+                    _l("At most %(count)s of this item can still be returned.", count=entry.left)
+                ]
+                continue
+            if line.reason not in reasons:
+                problems[f"{where}.reason"] = [_l("Choose one of the shop's reasons.")]
+                continue
+            variant = None
+            if line.resolution == "exchange":
+                option = next((o for o in entry.exchange_options if o.sku == line.exchange_sku), None)
+                if not line.exchange_sku or option is None:
+                    problems[f"{where}.exchange_sku"] = [
+                        _l("Choose another size or colour of this product that is in stock.")
+                    ]
+                    continue
+                variant = lock_one(
+                    Variant,
+                    db.session.scalar(
+                        select(Variant.id).where(Variant.merchant_id == order.merchant_id, Variant.sku == option.sku)
+                    ),
+                )
+                if variant is None or variant.stock < line.quantity:
+                    left = variant.stock if variant else 0
+                    problems[f"{where}.exchange_sku"] = [
+                        _l("Only %(count)s of this variant are in stock.", count=left)
+                        if left
+                        else _l("This variant has just sold out.")
+                    ]
+                    continue
+            lines.append((entry.item, line, variant))
+        if problems:
+            raise ValidationFailed(fields=problems)
+
+        count = db.session.scalar(select(func.count(ReturnRequest.id)).where(ReturnRequest.order_id == order.id))
+        today = merchant_today(order.merchant, now)
+        ret = ReturnRequest(
+            merchant_id=order.merchant_id,
+            order_id=order.id,
+            customer_id=order.customer_id,
+            number=f"{order.number}-R{count + 1}",
+            status=ReturnStatus.REQUESTED.value,
+            comment=data.comment,
+            within_window=eligible.within_window,
+            refund_due_on=rules.refund_due_on(today),
+            created_at=now,
+            updated_at=now,
+        )
+        for position, (item, line, variant) in enumerate(lines):
+            if variant is not None:
+                variant.stock -= line.quantity  # reserved until received, released on reject
+                variant.updated_at = now
+            ret.items.append(
+                ReturnItem(
+                    order_item_id=item.id,
+                    position=position,
+                    quantity=line.quantity,
+                    unit_price=item.unit_price,
+                    reason=line.reason,
+                    resolution=line.resolution,
+                    exchange_sku=variant.sku if variant else None,
+                    exchange_unit_price=variant.price if variant else None,
+                )
+            )
+        db.session.add(ret)
+        db.session.flush()
+        ret.whole_order, ret.shipping_refund = _whole_order_withdrawn(order, ret)
+        auto = _auto_approves(policy, ret)
+        if auto:
+            ret.status = ReturnStatus.APPROVED.value
+            ret.auto_approved = True
+            ret.approved_at = now
+        mark_changed(order)
+        audit.record(
+            actor,
+            "return.requested",
+            "return",
+            ret.id,
+            merchant_id=order.merchant_id,
+            after={
+                "number": ret.number,
+                "order": order.number,
+                "items": [
+                    [i.order_item.line_id, i.quantity, i.reason, i.resolution, i.exchange_sku] for i in ret.items
+                ],
+                "value": ret.value,
+                "auto_approved": auto,
+            },
+        )
+        if auto:
+            audit.record(
+                Actor.system("auto-approval"),
+                "return.approved",
+                "return",
+                ret.id,
+                merchant_id=order.merchant_id,
+                after={"rule": "auto_approve_max", "max": policy["returns"]["auto_approve_max"]},
+            )
+        _notify(uow, ret, "return_approved" if auto else "return_requested")
+    return ret
+
+
+def _whole_order_withdrawn(order: Order, ret: ReturnRequest) -> tuple[bool, int]:
+    """When this return completes the withdrawal of the whole order within the window, the
+    standard delivery cost goes back too (the law), once, on the return that completes it."""
+    if not ret.within_window or any(i.resolution == "exchange" for i in ret.items):
+        return False, 0
+    held = held_quantities(order.id)  # includes this return (flushed)
+    if any(held.get(item.id, 0) < item.quantity for item in order.items):
+        return False, 0
+    earlier = db.session.scalars(
+        select(ReturnRequest).where(
+            ReturnRequest.order_id == order.id,
+            ReturnRequest.id != ret.id,
+            ReturnRequest.status.in_(HOLDING_STATUSES),
+        )
+    ).all()
+    for other in earlier:
+        if not other.within_window or any(i.resolution == "exchange" for i in other.items):
+            return False, 0
+    return True, order.shipping_amount
+
+
+def _auto_approves(policy: dict, ret: ReturnRequest) -> bool:
+    limit = policy["returns"]["auto_approve_max"]
+    return bool(limit) and ret.within_window and ret.value <= limit
+
+
+# -- the merchant decides -------------------------------------------------------------------
+
+
+def _locked_return(merchant_id: str, return_id: str) -> ReturnRequest:
+    ret = lock_one(ReturnRequest, return_id, merchant_id=merchant_id)
+    if ret is None:
+        raise NotFound()
+    db.session.refresh(ret)
+    return ret
+
+
+def _wrong_state(ret: ReturnRequest) -> Conflict:
+    return Conflict(
+        _l("Return %(number)s is already %(status)s.", number=ret.number, status=rules.status_label(ret.status)),
+        code="return_state",
+    )
+
+
+def approve(merchant_id: str, return_id: str, *, actor: Actor, document: object = None) -> ReturnRequest:
+    """Approve: the buyer gets the slip and sends the items. Approving again changes nothing."""
+    data = _parse(DecisionIn, document or {})
+    with unit_of_work() as uow:
+        ret = _locked_return(merchant_id, return_id)
+        if ret.status == ReturnStatus.APPROVED.value:
+            return ret
+        if ret.status != ReturnStatus.REQUESTED.value:
+            raise _wrong_state(ret)
+        now = utcnow()
+        ret.status = ReturnStatus.APPROVED.value
+        ret.approved_at = ret.updated_at = now
+        ret.decision_message = data.message
+        mark_changed(ret.order)
+        audit.record(
+            actor,
+            "return.approved",
+            "return",
+            ret.id,
+            merchant_id=merchant_id,
+            before={"status": "requested"},
+            after={"status": "approved", "message": data.message},
+        )
+        _notify(uow, ret, "return_approved")
+    return ret
+
+
+def reject(merchant_id: str, return_id: str, document: object, *, actor: Actor) -> ReturnRequest:
+    """Reject with a message to the buyer; reserved exchange stock goes back on sale."""
+    data = _parse(RejectIn, document)
+    with unit_of_work() as uow:
+        ret = _locked_return(merchant_id, return_id)
+        if ret.status == ReturnStatus.REJECTED.value:
+            return ret
+        if ret.status not in (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value):
+            raise _wrong_state(ret)
+        before = ret.status
+        _release_stock(ret)
+        now = utcnow()
+        ret.status = ReturnStatus.REJECTED.value
+        ret.rejected_at = ret.updated_at = now
+        ret.decision_message = data.message
+        mark_changed(ret.order)
+        audit.record(
+            actor,
+            "return.rejected",
+            "return",
+            ret.id,
+            merchant_id=merchant_id,
+            before={"status": before},
+            after={"status": "rejected", "message": data.message},
+        )
+        _notify(uow, ret, "return_rejected")
+    return ret
+
+
+def cancel(merchant_id: str, return_id: str, *, customer_id: str, actor: Actor) -> ReturnRequest:
+    """The buyer withdraws their return before sending it; reserved stock is released."""
+    with unit_of_work():
+        ret = _locked_return(merchant_id, return_id)
+        if ret.customer_id != customer_id:
+            raise NotFound()
+        if ret.status == ReturnStatus.CANCELLED.value:
+            return ret
+        if ret.status not in (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value):
+            raise _wrong_state(ret)
+        before = ret.status
+        _release_stock(ret)
+        ret.status = ReturnStatus.CANCELLED.value
+        ret.updated_at = utcnow()
+        mark_changed(ret.order)
+        audit.record(
+            actor,
+            "return.cancelled",
+            "return",
+            ret.id,
+            merchant_id=merchant_id,
+            before={"status": before},
+            after={"status": "cancelled"},
+        )
+    return ret
+
+
+def _release_stock(ret: ReturnRequest) -> None:
+    for item in ret.items:
+        if item.exchange_sku:
+            _adjust_stock(ret.merchant_id, item.exchange_sku, item.quantity)
+
+
+def _adjust_stock(merchant_id: str, sku: str, delta: int) -> None:
+    variant_id = db.session.scalar(select(Variant.id).where(Variant.merchant_id == merchant_id, Variant.sku == sku))
+    if variant_id is None:
+        return
+    variant = lock_one(Variant, variant_id)
+    variant.stock += delta
+    variant.updated_at = utcnow()
+
+
+# -- the parcel arrives: receive and settle in one click ------------------------------------
+
+
+def receive(merchant_id: str, return_id: str, document: object = None, *, actor: Actor) -> ReturnRequest:
+    """Receive the items and settle at once: refund through the ledger, store credit (with the
+    shop's bonus), or an exchange order for the reserved variant.
+
+    Settled once: receiving again answers the same settled return and moves no money.
+    """
+    data = _parse(ReceiveIn, document or {})
+    with unit_of_work() as uow:
+        ret = _locked_return(merchant_id, return_id)
+        if ret.status in (ReturnStatus.REFUNDED.value, ReturnStatus.EXCHANGED.value):
+            return ret
+        if ret.status not in (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value):
+            raise _wrong_state(ret)
+        by_line = {item.order_item.line_id: item for item in ret.items}
+        problems: dict[str, list] = {}
+        for index, line in enumerate(data.items):
+            if line.item_id not in by_line:
+                problems[f"items.{index}.item_id"] = [_l("This item is not in the return.")]
+        if problems:
+            raise ValidationFailed(fields=problems)
+        order = lock_one(Order, ret.order_id, merchant_id=merchant_id)
+        policy = effective_policy(order.merchant.policy)
+        fee_pct = policy["returns"]["restocking_fee_pct"]
+        bonus_pct = policy["returns"]["store_credit_bonus_pct"]
+        conditions = {line.item_id: line for line in data.items}
+        now = utcnow()
+        refund = credit = fees = 0
+        exchanged = []
+        for item in ret.items:
+            line = conditions.get(item.order_item.line_id)
+            item.condition = line.condition if line else "accepted"
+            if item.condition == "damaged" and line.restocking_fee and item.resolution != "exchange":
+                item.restocking_fee = rules.percent_of(item.value, fee_pct)
+            fees += item.restocking_fee
+            if item.condition == "accepted":
+                _adjust_stock(merchant_id, item.order_item.sku, item.quantity)  # back on the shelf
+            if item.resolution == "refund":
+                refund += item.value - item.restocking_fee
+            elif item.resolution == "store_credit":
+                credit += item.value - item.restocking_fee
+            else:
+                exchanged.append(item)
+                refund += max(0, item.unit_price - (item.exchange_unit_price or 0)) * item.quantity
+        refund += ret.shipping_refund
+        refund = min(refund, ledger.refundable(order))  # never more than what is left of the payment
+        bonus = rules.percent_of(credit, bonus_pct) if credit else 0
+        ret.refund_amount, ret.store_credit_amount, ret.store_credit_bonus = refund, credit, bonus
+        ret.restocking_fees = fees
+        ret.received_at = ret.settled_at = ret.updated_at = now
+        before = ret.status
+        ret.status = ReturnStatus.EXCHANGED.value if len(exchanged) == len(ret.items) else ReturnStatus.REFUNDED.value
+        if refund > 0:
+            row = ledger.request_refund(order, refund, "return", f"Return {ret.number}", actor, source_id=ret.id)
+            ret.refund_id = row.id
+        if credit + bonus > 0:
+            store_credit.issue(
+                ret.customer,
+                credit + bonus,
+                order.currency,
+                actor=actor,
+                source="return",
+                source_id=ret.id,
+                reason=f"Return {ret.number}",
+                order=order,
+                idempotency_key=f"{merchant_id}:return:{ret.id}",
+            )
+        if exchanged:
+            ret.exchange_order_id = _exchange_order(order, ret, exchanged, now).id
+        mark_changed(order)
+        audit.record(
+            actor,
+            "return.received",
+            "return",
+            ret.id,
+            merchant_id=merchant_id,
+            before={"status": before},
+            after={
+                "status": ret.status,
+                "conditions": {i.order_item.line_id: i.condition for i in ret.items},
+                "refund": refund,
+                "store_credit": credit,
+                "bonus": bonus,
+                "restocking_fees": fees,
+            },
+        )
+        _notify(uow, ret, "return_settled")
+    return ret
+
+
+def _exchange_order(order: Order, ret: ReturnRequest, items: list[ReturnItem], now: datetime) -> Order:
+    """A new order for the variants asked for: nothing to pay, shipped by the shop as usual."""
+    exchange = Order(
+        merchant_id=order.merchant_id,
+        number=f"{ret.number}-E",
+        customer_id=order.customer_id,
+        placed_at=now,
+        currency=order.currency,
+        locale=order.locale,
+        shipping_amount=0,
+        ship_name=order.ship_name,
+        ship_street=order.ship_street,
+        ship_postal_code=order.ship_postal_code,
+        ship_city=order.ship_city,
+        ship_country=order.ship_country,
+        version=1,
+    )
+    variants = catalogue.variants_by_sku(order.merchant_id, {i.exchange_sku for i in items})
+    for position, item in enumerate(items):
+        variant = variants.get(item.exchange_sku)
+        exchange.items.append(
+            OrderItem(
+                line_id=f"X{position + 1}",
+                position=position,
+                sku=item.exchange_sku,
+                name=variant.name if variant else item.order_item.name,
+                quantity=item.quantity,
+                unit_price=item.exchange_unit_price or 0,
+                tax_rate=item.order_item.tax_rate,
+                attributes=dict(variant.attributes) if variant else {},
+                category=item.order_item.category,
+            )
+        )
+    exchange.payment = Payment(
+        provider=order.payment.provider if order.payment else "simulated",
+        method="exchange",
+        captured=0,
+        currency=order.currency,
+        reference=f"exchange:{ret.number}",
+    )
+    db.session.add(exchange)
+    order.customer.version += 1  # their order list has a new order
+    db.session.flush()
+    return exchange
+
+
+# -- notifications --------------------------------------------------------------------------
+
+
+def _notify(uow, ret: ReturnRequest, kind: str) -> None:
+    from portal.buyers.access import order_link
+
+    order = ret.order
+    attachments = [{"kind": "return_slip", "id": ret.id}] if kind == "return_approved" else []
+    queue_email(
+        uow,
+        kind=kind,
+        recipient=order.customer.email,
+        locale=order.locale,
+        merchant_id=order.merchant_id,
+        dedupe_key=f"{kind}:{ret.id}",
+        context={"ret": ret, "order": order, "merchant": order.merchant, "link": order_link(order)},
+        attachments=attachments,
+    )
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def get_return(merchant_id: str, return_id: str) -> ReturnRequest:
+    ret = db.session.scalar(
+        select(ReturnRequest)
+        .where(ReturnRequest.id == return_id, ReturnRequest.merchant_id == merchant_id)
+        .options(selectinload(ReturnRequest.items).selectinload(ReturnItem.order_item))
+    )
+    if ret is None:
+        raise NotFound()
+    return ret
+
+
+def buyer_return(merchant_id: str, customer_id: str, return_id: str) -> ReturnRequest:
+    """A return as its buyer may see it; anyone else's is simply not found."""
+    ret = get_return(merchant_id, return_id)
+    if ret.customer_id != customer_id:
+        raise NotFound()
+    return ret
+
+
+@dataclass(frozen=True)
+class ReturnPage:
+    returns: list[ReturnRequest]
+    next_cursor: str | None
+
+
+def _encode(ret: ReturnRequest) -> str:
+    raw = json.dumps([ret.created_at.isoformat(), ret.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, ident = json.loads(raw)
+        return datetime.fromisoformat(created), str(ident)
+    except (ValueError, TypeError):
+        return None
+
+
+def list_returns(
+    merchant_id: str,
+    *,
+    status: str | None = None,
+    reason: str | None = None,
+    older_than_days: int | None = None,
+    query: str = "",
+    cursor: str | None = None,
+    limit: int = 25,
+    now: datetime | None = None,
+) -> ReturnPage:
+    """The shop's returns, oldest first (the refund due soonest on top), keyset-paginated."""
+    stmt = (
+        select(ReturnRequest)
+        .where(ReturnRequest.merchant_id == merchant_id)
+        .options(
+            selectinload(ReturnRequest.items).selectinload(ReturnItem.order_item),
+            selectinload(ReturnRequest.customer),
+        )
+    )
+    if status == "open":
+        stmt = stmt.where(ReturnRequest.status.in_(("requested", "approved", "received")))
+    elif status:
+        stmt = stmt.where(ReturnRequest.status == status)
+    if reason:
+        stmt = stmt.where(exists().where(ReturnItem.return_id == ReturnRequest.id, ReturnItem.reason == reason))
+    if older_than_days:
+        stmt = stmt.where(ReturnRequest.created_at < (now or utcnow()) - timedelta(days=older_than_days))
+    if query:
+        stmt = stmt.where(ReturnRequest.number.ilike(f"%{query.strip()}%"))
+    if cursor:
+        decoded = _decode(cursor)
+        if decoded is None:
+            raise ValidationFailed(fields={"cursor": [_l("This page link is not valid. Start from the first page.")]})
+        created, ident = decoded
+        stmt = stmt.where(
+            or_(ReturnRequest.created_at > created, and_(ReturnRequest.created_at == created, ReturnRequest.id > ident))
+        )
+    rows = list(db.session.scalars(stmt.order_by(ReturnRequest.created_at, ReturnRequest.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ReturnPage(returns=rows, next_cursor=_encode(rows[-1]) if more and rows else None)
+
+
+# -- not delivered yet: cancel instead ------------------------------------------------------
+
+
+def cancel_order(order: Order, *, actor: Actor, now: datetime | None = None) -> Order:
+    """The buyer cancels an order the shop has not sent yet (where the shop allows it): the
+    whole payment goes back through the ledger, once."""
+    now = now or utcnow()
+    with unit_of_work():
+        order = lock_one(Order, order.id, merchant_id=order.merchant_id)
+        if order is None:
+            raise NotFound()
+        db.session.refresh(order)
+        if order.cancelled_at is not None:
+            return order
+        policy = effective_policy(order.merchant.policy)
+        if not policy["returns"]["allow_cancel"]:
+            raise Conflict(
+                _l("This shop does not take cancellations here. Please contact the shop."), code="cancel_not_allowed"
+            )
+        if order.shipments:
+            raise Conflict(
+                _l(
+                    "The order has already been sent, so it can no longer be cancelled. You can return it once it arrives."
+                ),
+                code="already_shipped",
+            )
+        order.cancelled_at = now
+        amount = ledger.refundable(order)
+        if amount > 0:
+            ledger.request_refund(
+                order, amount, "cancellation", f"Order {order.number} cancelled", actor, source_id=order.id
+            )
+        mark_changed(order)
+        audit.record(
+            actor, "order.cancelled", "order", order.id, merchant_id=order.merchant_id, after={"refund": amount}
+        )
+    return order
