@@ -99,6 +99,7 @@ def _configure_login() -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.api import bp as api_bp
+    import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
     from portal.buyers.views import bp as buyers_bp
     from portal.console.views import bp as console_bp
 

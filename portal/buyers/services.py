@@ -110,9 +110,10 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
         )
     from portal.returns import services as returns
 
+    order_returns = returns.returns_of_order(order.id)
     return OrderSummary(
-        returns=returns.returns_of_order(order.id),
-        return_options=returns.options(order, now=now),
+        returns=order_returns,
+        return_options=returns.options(order, now=now, returns=order_returns),
         order=order,
         today=today,
         late=late,

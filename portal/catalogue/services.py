@@ -65,6 +65,25 @@ def variants_by_sku(merchant_id: str, skus: set[str]) -> dict[str, Variant]:
     return {v.sku: v for v in rows}
 
 
+def families(merchant_id: str, skus: set[str]) -> tuple[dict[str, Variant], dict[str, list[Variant]]]:
+    """In one query: the variants of these SKUs, and every variant of their products by product."""
+    if not skus:
+        return {}, {}
+    products = select(Variant.product).where(Variant.merchant_id == merchant_id, Variant.sku.in_(skus))
+    rows = db.session.scalars(
+        select(Variant)
+        .where(Variant.merchant_id == merchant_id, Variant.product.in_(products.scalar_subquery()))
+        .order_by(Variant.product, Variant.price, Variant.sku)
+    )
+    by_sku: dict[str, Variant] = {}
+    by_product: dict[str, list[Variant]] = {}
+    for variant in rows:
+        by_product.setdefault(variant.product, []).append(variant)
+        if variant.sku in skus:
+            by_sku[variant.sku] = variant
+    return by_sku, by_product
+
+
 def siblings(merchant_id: str, products: set[str]) -> dict[str, list[Variant]]:
     """Every variant of these products, by product, in a stable order."""
     if not products:

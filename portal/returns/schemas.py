@@ -10,7 +10,8 @@ from portal.orders.schemas import Strict
 class ReturnItemIn(Strict):
     item_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     quantity: Annotated[int, Field(ge=1, le=10000, strict=True)]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    # Empty is checked by the service, with the same message as an unknown reason.
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
     resolution: Literal["refund", "store_credit", "exchange"]
     exchange_sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 

@@ -63,22 +63,32 @@ def _delivered_on(order: Order):
     return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
 
 
-def options(order: Order, *, now: datetime | None = None) -> rules.Eligibility:
-    """What the buyer may return from the order now, item by item, with reasons and exchanges."""
+def options(order: Order, *, now: datetime | None = None, returns: list[ReturnRequest] | None = None) -> rules.Eligibility:
+    """What the buyer may return from the order now, item by item, with reasons and exchanges.
+
+    With the order's ``returns`` already loaded (the order page has them), what they hold is
+    counted from them instead of asking the database again.
+    """
     policy = effective_policy(order.merchant.policy)
-    skus = {item.sku for item in order.items}
-    variants = catalogue.variants_by_sku(order.merchant_id, skus)
-    family = catalogue.siblings(order.merchant_id, {v.product for v in variants.values()})
+    variants, family = catalogue.families(order.merchant_id, {item.sku for item in order.items})
     categories = {
         item.sku: item.category or (variants[item.sku].category if item.sku in variants else None)
         for item in order.items
     }
+    if returns is None:
+        returned = held_quantities(order.id)
+    else:
+        returned = {}
+        for ret in returns:
+            if ret.status in HOLDING_STATUSES:
+                for item in ret.items:
+                    returned[item.order_item_id] = returned.get(item.order_item_id, 0) + item.quantity
     return rules.eligibility(
         order,
         policy,
         today=merchant_today(order.merchant, now),
         delivered_on=_delivered_on(order),
-        returned=held_quantities(order.id),
+        returned=returned,
         categories=categories,
         exchange_variants={sku: family.get(v.product, []) for sku, v in variants.items()},
     )
@@ -89,7 +99,8 @@ def returns_of_order(order_id: str) -> list[ReturnRequest]:
         db.session.scalars(
             select(ReturnRequest)
             .where(ReturnRequest.order_id == order_id)
-            .options(selectinload(ReturnRequest.items).selectinload(ReturnItem.order_item))
+            # Items' order lines are the order's own, already loaded: no query for them.
+            .options(selectinload(ReturnRequest.items))
             .order_by(ReturnRequest.created_at)
         )
     )

@@ -207,7 +207,7 @@ def test_queries_per_page_do_not_grow_with_items_or_tracking_events(
         html = client.get(f"/s/kodinkone/orders/{large}").get_data(as_text=True)
     assert "Tuote 29" in html and "Hub 39" in html
     assert small_count() == large_count()
-    assert large_count() <= 8
+    assert large_count() <= 9  # order, lines, shipments+events, refunds, credit, returns, variants …
 
 
 def test_security_headers_and_no_caching_of_private_pages(client, make_merchant, make_order):

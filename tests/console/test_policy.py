@@ -16,6 +16,9 @@ def form_of(client) -> dict:
     fields = dict(re.findall(r'name="([a-z_]+\.[a-z_]+)" value="([^"]*)"', html))
     for name, body in re.findall(r'<textarea [^>]*name="([a-z_]+\.[a-z_]+)"[^>]*>([^<]*)</textarea>', html):
         fields[name] = body.replace("&#34;", '"').replace("&quot;", '"')
+    # A browser sends a ticked checkbox as "on".
+    for name in re.findall(r'<input type="checkbox" [^>]*name="([a-z_]+\.[a-z_]+)" checked', html):
+        fields[name] = "on"
     fields["csrf_token"] = csrf_from(html)
     return fields
 

@@ -72,9 +72,11 @@ def delivered_order(app, make_order):
     """An order of ITEMS delivered ``days_ago`` days ago (None: shipped, not delivered)."""
 
     def make(merchant, number: str | None = None, *, days_ago: int | None = 2, items=None, shipped=True, **overrides):
+        items = items or ITEMS
+        captured = sum(i["unit_price"] * i["quantity"] for i in items) + 4900  # items and delivery
         document = {
-            "items": items or ITEMS,
-            "payment": {"provider": "simulated", "reference": "pay_1", "method": "card", "captured": CAPTURED},
+            "items": items,
+            "payment": {"provider": "simulated", "reference": "pay_1", "method": "card", "captured": captured},
         }
         document.update(overrides)
         order = make_order(merchant, number, **document)
