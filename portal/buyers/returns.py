@@ -53,8 +53,13 @@ def _ask_to_sign_in(slug: str):
 
 
 def _actor(order) -> Actor:
-    return Actor(kind="buyer", id=order.customer_id, label=order.customer.email, merchant_id=order.merchant_id,
-                 ip=request.remote_addr)
+    return Actor(
+        kind="buyer",
+        id=order.customer_id,
+        label=order.customer.email,
+        merchant_id=order.merchant_id,
+        ip=request.remote_addr,
+    )
 
 
 def _lines_from(form, eligibility) -> tuple[list[dict], list[str]]:
@@ -130,8 +135,10 @@ def start_return(slug: str, number: str):
                     status = 409
                 else:
                     if ret.status == ReturnStatus.APPROVED.value:
-                        flash(_("Return %(number)s is approved. Print the slip and send the items.", number=ret.number),
-                              "success")
+                        flash(
+                            _("Return %(number)s is approved. Print the slip and send the items.", number=ret.number),
+                            "success",
+                        )
                     else:
                         flash(_("We received your return request %(number)s.", number=ret.number), "success")
                     return redirect(url_for("buyers.return_page", slug=slug, return_id=ret.id))
@@ -182,8 +189,12 @@ def return_page(slug: str, return_id: str):
     )
 
 
-SLIP_STATUSES = (ReturnStatus.APPROVED.value, ReturnStatus.RECEIVED.value, ReturnStatus.REFUNDED.value,
-                 ReturnStatus.EXCHANGED.value)
+SLIP_STATUSES = (
+    ReturnStatus.APPROVED.value,
+    ReturnStatus.RECEIVED.value,
+    ReturnStatus.REFUNDED.value,
+    ReturnStatus.EXCHANGED.value,
+)
 
 
 @bp.get("/s/<slug>/returns/<return_id>/slip.pdf")
@@ -234,8 +245,10 @@ def cancel_order(slug: str, number: str):
             except Conflict as exc:
                 flash(str(exc), "warning")
             else:
-                flash(_("Order %(number)s is cancelled. Your money is on its way back.", number=order.number),
-                      "success")
+                flash(
+                    _("Order %(number)s is cancelled. Your money is on its way back.", number=order.number), "success"
+                )
                 return redirect(url_for("buyers.order", slug=slug, number=number))
-    return render_template("returns/cancel_order.html", order=order, merchant=order.merchant, summary=summary,
-                           form=form)
+    return render_template(
+        "returns/cancel_order.html", order=order, merchant=order.merchant, summary=summary, form=form
+    )

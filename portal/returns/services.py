@@ -63,7 +63,9 @@ def _delivered_on(order: Order):
     return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
 
 
-def options(order: Order, *, now: datetime | None = None, returns: list[ReturnRequest] | None = None) -> rules.Eligibility:
+def options(
+    order: Order, *, now: datetime | None = None, returns: list[ReturnRequest] | None = None
+) -> rules.Eligibility:
     """What the buyer may return from the order now, item by item, with reasons and exchanges.
 
     With the order's ``returns`` already loaded (the order page has them), what they hold is

@@ -71,7 +71,9 @@ def test_receive_clicked_in_six_places_refunds_once(app, make_merchant, delivere
     shop_id, ret_id, order_id = shop.id, ret.id, order.id
     db.session.remove()
 
-    done, refused, unexpected = _in_parallel(app, 6, lambda n: services.receive(shop_id, ret_id, None, actor=SHOP).refund_id)
+    done, refused, unexpected = _in_parallel(
+        app, 6, lambda n: services.receive(shop_id, ret_id, None, actor=SHOP).refund_id
+    )
     assert unexpected == [] and refused == []
     assert len(set(done)) == 1
     refunds = db.session.scalars(select(Refund).where(Refund.order_id == order_id)).all()

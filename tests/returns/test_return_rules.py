@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.merchants.policy import merge_policy
 from portal.returns import policy as rules
@@ -65,8 +66,14 @@ def test_items_the_shop_does_not_take_back_are_named_with_the_reason(app, make_m
     _set_policy(shop, non_returnable_skus=["FRIDGE-A-200"], non_returnable_categories=["hygiene"])
     items = [
         {"id": "L1", "sku": "FRIDGE-A-200", "name": "Jääkaappi", "quantity": 1, "unit_price": 89900},
-        {"id": "L2", "sku": "TOOTHBRUSH", "name": "Hammasharja", "quantity": 1, "unit_price": 2000,
-         "category": "Hygiene"},
+        {
+            "id": "L2",
+            "sku": "TOOTHBRUSH",
+            "name": "Hammasharja",
+            "quantity": 1,
+            "unit_price": 2000,
+            "category": "Hygiene",
+        },
         {"id": "L3", "sku": "SHOE-42", "name": "Kenkä", "quantity": 1, "unit_price": 5000},
     ]
     order = delivered_order(shop, items=items)
@@ -76,7 +83,7 @@ def test_items_the_shop_does_not_take_back_are_named_with_the_reason(app, make_m
         "L2": (False, "The shop does not take this item back."),
         "L3": (True, None),
     }
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         services.request_return(order, {"items": [line("L1", reason="changed_mind")]}, actor=BUYER)
     assert refused.value.fields == {"items.0.item_id": ["The shop does not take this item back."]}
 
@@ -97,8 +104,14 @@ def test_reasons_are_the_standard_codes_plus_the_shops_own_translated(app, make_
     _set_policy(shop, reasons=[{"code": "too_loud", "labels": {"fi": "Liian äänekäs", "en": "Too loud"}}])
     policy = shop.policy["returns"]
     codes = rules.reason_codes(policy)
-    assert codes[:6] == ["changed_mind", "wrong_size", "defective", "wrong_item", "damaged_in_transit",
-                         "not_as_described"]
+    assert codes[:6] == [
+        "changed_mind",
+        "wrong_size",
+        "defective",
+        "wrong_item",
+        "damaged_in_transit",
+        "not_as_described",
+    ]
     assert codes[-2:] == ["too_loud", "other"]
     assert rules.reason_label("too_loud", policy, "fi") == "Liian äänekäs"
     assert rules.reason_label("too_loud", policy, "sv") == "Too loud"  # falls back to English
