@@ -97,9 +97,9 @@ def _configure_login() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
     from portal.accounts.views import bp as accounts_bp
     from portal.api import bp as api_bp
-    import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
     from portal.buyers.views import bp as buyers_bp
     from portal.console.views import bp as console_bp
 
@@ -126,7 +126,7 @@ def _register_template_helpers(app: Flask) -> None:
         """This page in another language, keeping the console's shop, search and page."""
         from urllib.parse import urlencode
 
-        kept = {k: v for k, v in request.args.items() if k in ("shop", "q", "cursor", "status")}
+        kept = {k: v for k, v in request.args.items() if k in ("shop", "q", "cursor", "status", "reason", "age")}
         return "?" + urlencode({**kept, "lang": code})
 
     @app.context_processor

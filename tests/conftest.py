@@ -230,7 +230,12 @@ def count_queries(app):
 
         event.listen(db.engine, "before_cursor_execute", before)
         try:
-            yield lambda: len(statements)
+
+            def counter() -> int:
+                return len(statements)
+
+            counter.statements = statements
+            yield counter
         finally:
             event.remove(db.engine, "before_cursor_execute", before)
 

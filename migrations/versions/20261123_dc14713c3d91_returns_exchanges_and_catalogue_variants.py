@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('price', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('stock', sa.Integer(), nullable=False),
+    sa.Column('reserved', sa.Integer(), nullable=False),
     sa.Column('category', sa.String(length=100), nullable=True),
     sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_variants_merchant_id_merchants')),

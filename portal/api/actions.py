@@ -1,9 +1,9 @@
 """What a buyer may do with an order now, each with the reason in plain words when not.
 
-Pure: takes the order summary, touches no database. Returns, claims and instalments are
-answered "not yet" until their capabilities arrive; each will replace its entry with its own
-eligibility rule (e.g. the return window closed on a date). When the HTML order page needs the
-same answers, this belongs beside ``portal.buyers.services.summarise``.
+Pure: takes the order summary, touches no database. Returns and cancelling follow the order's
+return eligibility (``summary.return_options``); claims and instalments are answered "not yet"
+until their capabilities arrive. When the HTML order page needs the same answers, this belongs
+beside ``portal.buyers.services.summarise``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from portal.buyers.services import OrderSummary
+from portal.merchants.policy import effective_policy
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,44 @@ class Action:
     reason: str | None = None
 
 
+def _return(summary: OrderSummary) -> Action:
+    options = summary.return_options
+    if options is None:
+        return Action(False, str(_l("Returns are not available in this portal yet.")))
+    if options.allowed:
+        return Action(True)
+    return Action(False, options.reason)
+
+
+def _cancel(summary: OrderSummary) -> Action:
+    """The same rule as ``portal.returns.services.cancel_order``, with its words."""
+    order = summary.order
+    options = summary.return_options
+    if options is not None and options.cancel_instead:
+        return Action(True)
+    if order.cancelled_at is not None:
+        return Action(False, str(_l("The order was cancelled.")))
+    if order.shipments:
+        return Action(
+            False,
+            str(
+                _l(
+                    "The order has already been sent, so it can no longer be cancelled. You can return it once it arrives."
+                )
+            ),
+        )
+    if not effective_policy(order.merchant.policy)["returns"]["allow_cancel"]:
+        return Action(False, str(_l("This shop does not take cancellations here. Please contact the shop.")))
+    return Action(True)
+
+
 def buyer_actions(summary: OrderSummary) -> dict[str, Action]:
     shipped = bool(summary.order.shipments)
     return {
         "track": Action(True) if shipped else Action(False, str(_l("The order has not been shipped yet."))),
         "contact_shop": Action(True),
-        "return": Action(False, str(_l("Returns are not available in this portal yet."))),
+        "return": _return(summary),
+        "cancel": _cancel(summary),
         "claim": Action(False, str(_l("Reporting a defect is not available in this portal yet."))),
         "instalments": Action(False, str(_l("Paying in instalments is not available in this portal yet."))),
     }

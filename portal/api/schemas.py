@@ -182,6 +182,122 @@ class StoreCreditRedeemIn(BaseModel):
     )
 
 
+# -- returns --------------------------------------------------------------------------------
+
+
+class ReturnItemOut(Out):
+    item_id: str = Field(description="The order line's id, as sent in the order body.")
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyOut = Field(description="What was paid for one, as on the order.")
+    reason: str = Field(description="A reason code: the standard ones or the shop's own.")
+    reason_label: str
+    resolution: str = Field(description="refund, store_credit or exchange.")
+    resolution_label: str
+    exchange_sku: str | None = Field(description="The variant asked for in exchange (its stock is reserved).")
+    exchange_price: MoneyOut | None = Field(description="The exchange variant's price for one.")
+    condition: str | None = Field(description="accepted or damaged, once received.")
+    restocking_fee: MoneyOut = Field(description="Taken from this item's money for damage, once received.")
+
+
+class ReturnSettlementOut(Out):
+    """What receiving the return paid out (all zero until then)."""
+
+    refund: MoneyOut = Field(description="Back to the original payment (with delivery when the whole order went back).")
+    store_credit: MoneyOut = Field(description="Store credit for the items, before the bonus.")
+    store_credit_bonus: MoneyOut = Field(description="The shop's bonus on top of the store credit.")
+    restocking_fees: MoneyOut
+    refund_id: str | None = Field(description="The refund in GET /api/v1/refunds.")
+    refund_status: str | None = Field(description="pending, succeeded or failed.")
+    exchange_order: str | None = Field(description="The number of the order that sends the exchanged variants.")
+
+
+class ReturnOut(Out):
+    """A return: what goes back, why, what the buyer wants instead, and how it was settled."""
+
+    id: str
+    number: str = Field(description="What the buyer writes on the parcel.", examples=["1001-R1"])
+    order: str = Field(description="The order's number.")
+    status: str = Field(description="requested, approved, received, refunded, exchanged, rejected or cancelled.")
+    status_label: str
+    items: list[ReturnItemOut]
+    comment: str = Field(description="The buyer's own words.")
+    within_window: bool = Field(description="Asked within the return window.")
+    whole_order: bool = Field(description="The whole order went back within the window: delivery is refunded too.")
+    shipping_refund: MoneyOut
+    refund_due_on: date = Field(description="The law's last day for the money (14 days from the request).")
+    auto_approved: bool = Field(description="Approved by the shop's auto_approve_max rule.")
+    message: str = Field(description="The shop's message with its decision.")
+    settlement: ReturnSettlementOut
+    created_at: Timestamp
+    approved_at: Timestamp | None
+    rejected_at: Timestamp | None
+    received_at: Timestamp | None
+    settled_at: Timestamp | None
+    slip_url: str | None = Field(
+        description="The printable return slip (PDF, with a buyer token), once the return is approved; null before."
+    )
+
+
+class ReturnListOut(Out):
+    returns: list[ReturnOut]
+    next: str | None = Field(description="Cursor for the next page (?cursor=); null on the last page.")
+
+
+class ExchangeOptionOut(Out):
+    sku: str
+    name: str
+    attributes: dict[str, str]
+    price: MoneyOut
+    stock: int
+    difference: MoneyOut = Field(description="Paid back per unit because this variant costs less (never negative).")
+
+
+class ReturnableItemOut(Out):
+    item_id: str
+    returnable_quantity: int = Field(description="How many of this line can still be returned.")
+    allowed: bool
+    reason: str | None = Field(description="Why not, in plain words; null when allowed.")
+    exchange_options: list[ExchangeOptionOut] = Field(
+        description="Other variants of the product in stock that cost no more than was paid."
+    )
+
+
+class CodeLabelOut(Out):
+    code: str
+    label: str = Field(description="In the request's language.")
+
+
+class ReturnOptionsOut(Out):
+    """What the buyer may return now, for building a return form."""
+
+    allowed: bool
+    reason: str | None = Field(description="Why nothing can be returned, in plain words; null when allowed.")
+    window_closes_on: date | None = Field(description="The last day to ask for a return; null before delivery.")
+    items: list[ReturnableItemOut]
+    reasons: list[CodeLabelOut] = Field(description="The shop's return reasons, standard and its own.")
+    resolutions: list[CodeLabelOut] = Field(description="refund, store_credit and exchange.")
+
+
+# -- catalogue ------------------------------------------------------------------------------
+
+
+class VariantOut(Out):
+    """A sellable variant (size, colour) with its live stock; variants of one product are exchange options."""
+
+    sku: str
+    product: str
+    name: str
+    attributes: dict[str, str]
+    price: MoneyOut
+    stock: int = Field(description="On hand, as the shop last reported it, plus returns received since.")
+    reserved: int = Field(description="Held for exchanges not yet sent.")
+    available: int = Field(description="What buyers can still get: stock − reserved.")
+    category: str | None
+    updated_at: Timestamp
+
+
 class OrderOut(Out):
     """An order as the shop sees it."""
 
@@ -204,7 +320,7 @@ class OrderOut(Out):
     late: bool
     shipments: list[ShipmentOut]
     refunds: list[MerchantRefundOut]
-    returns: list[dict[str, Any]]
+    returns: list[ReturnOut] = Field(description="The order's returns, oldest first.")
     claims: list[dict[str, Any]]
     plan: dict[str, Any] | None = Field(description="The instalment plan, when the buyer has one.")
     created_at: Timestamp
@@ -234,6 +350,7 @@ class BuyerActionsOut(Out):
     track: ActionOut
     contact_shop: ActionOut
     return_: ActionOut = Field(alias="return")
+    cancel: ActionOut = Field(description="Cancel the whole order before it is sent, where the shop allows it.")
     claim: ActionOut
     instalments: ActionOut
 
@@ -286,7 +403,8 @@ class BuyerOrderOut(Out):
     shipments: list[ShipmentOut]
     timeline: list[TimelineEntryOut]
     refunds: list[RefundOut]
-    returns: list[dict[str, Any]]
+    returns: list[ReturnOut] = Field(description="The order's returns, oldest first.")
+    return_options: ReturnOptionsOut
     claims: list[dict[str, Any]]
     plan: dict[str, Any] | None
     actions: BuyerActionsOut

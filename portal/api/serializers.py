@@ -6,19 +6,35 @@ openapi.json says; labels are rendered (str of lazy strings) in the request's la
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from portal.api import schemas
 from portal.api.actions import buyer_actions
 from portal.buyers.services import OrderSummary, payment_method_label
+from portal.catalogue.models import Variant
 from portal.merchants.models import Merchant
+from portal.merchants.policy import effective_policy
 from portal.orders.models import Order, OrderItem, Shipment, TrackingEvent
 from portal.orders.policy import buyer_status, is_late, next_step, status_label, tracking_url
 from portal.payments.models import Refund, StoreCreditMovement
 from portal.payments.queries import RefundPage
 from portal.payments.services import MoneySummary
 from portal.payments.store_credit import Balance
+from portal.returns import policy as return_rules
+from portal.returns.models import ReturnItem, ReturnRequest, ReturnStatus
+from portal.returns.policy import Eligibility
+from portal.returns.services import ReturnPage
+from portal.urls import external_url
+
+# The return slip exists once the shop has approved the return (and stays for the parcel's way).
+SLIP_STATUSES = (
+    ReturnStatus.APPROVED.value,
+    ReturnStatus.RECEIVED.value,
+    ReturnStatus.REFUNDED.value,
+    ReturnStatus.EXCHANGED.value,
+)
 
 
 def _money(amount: int, currency: str) -> schemas.MoneyOut:
@@ -173,6 +189,139 @@ def store_credit_redemption(
     ).model_dump(mode="json")
 
 
+# -- returns --------------------------------------------------------------------------------
+
+
+def _return_item(item: ReturnItem, currency: str, returns_policy: dict) -> schemas.ReturnItemOut:
+    line = item.order_item
+    return schemas.ReturnItemOut(
+        item_id=line.line_id,
+        sku=line.sku,
+        name=line.name,
+        quantity=item.quantity,
+        unit_price=_money(item.unit_price, currency),
+        reason=item.reason,
+        reason_label=return_rules.reason_label(item.reason, returns_policy),
+        resolution=item.resolution,
+        resolution_label=return_rules.resolution_label(item.resolution),
+        exchange_sku=item.exchange_sku,
+        exchange_price=_money(item.exchange_unit_price, currency) if item.exchange_unit_price is not None else None,
+        condition=item.condition,
+        restocking_fee=_money(item.restocking_fee, currency),
+    )
+
+
+def _return(
+    ret: ReturnRequest, clock: _Clock, returns_policy: dict, refunds: Mapping[str, Refund]
+) -> schemas.ReturnOut:
+    """``refunds``: the shop's refunds by id, holding at least this return's (for its status)."""
+    currency = ret.order.currency
+    refund = refunds.get(ret.refund_id) if ret.refund_id else None
+    return schemas.ReturnOut(
+        id=ret.id,
+        number=ret.number,
+        order=ret.order.number,
+        status=ret.status,
+        status_label=return_rules.status_label(ret.status),
+        items=[_return_item(item, currency, returns_policy) for item in ret.items],
+        comment=ret.comment,
+        within_window=ret.within_window,
+        whole_order=ret.whole_order,
+        shipping_refund=_money(ret.shipping_refund, currency),
+        refund_due_on=ret.refund_due_on,
+        auto_approved=ret.auto_approved,
+        message=ret.decision_message,
+        settlement=schemas.ReturnSettlementOut(
+            refund=_money(ret.refund_amount, currency),
+            store_credit=_money(ret.store_credit_amount, currency),
+            store_credit_bonus=_money(ret.store_credit_bonus, currency),
+            restocking_fees=_money(ret.restocking_fees, currency),
+            refund_id=ret.refund_id,
+            refund_status=refund.status if refund is not None else None,
+            exchange_order=ret.exchange_order.number if ret.exchange_order_id else None,
+        ),
+        created_at=clock(ret.created_at),
+        approved_at=clock(ret.approved_at),
+        rejected_at=clock(ret.rejected_at),
+        received_at=clock(ret.received_at),
+        settled_at=clock(ret.settled_at),
+        slip_url=external_url("api.buyer_return_slip", return_id=ret.id) if ret.status in SLIP_STATUSES else None,
+    )
+
+
+def return_(ret: ReturnRequest, merchant: Merchant, refunds: Mapping[str, Refund]) -> dict:
+    """One return, for the shop or its buyer alike."""
+    returns_policy = effective_policy(merchant.policy)["returns"]
+    return _return(ret, _Clock(merchant), returns_policy, refunds).model_dump(mode="json")
+
+
+def return_list(page: ReturnPage, merchant: Merchant, refunds: Mapping[str, Refund]) -> dict:
+    clock, returns_policy = _Clock(merchant), effective_policy(merchant.policy)["returns"]
+    return schemas.ReturnListOut(
+        returns=[_return(ret, clock, returns_policy, refunds) for ret in page.returns],
+        next=page.next_cursor,
+    ).model_dump(mode="json")
+
+
+def _order_returns(summary: OrderSummary, clock: _Clock, returns_policy: dict) -> list[schemas.ReturnOut]:
+    refunds = {refund.id: refund for refund in summary.refunds}
+    return [_return(ret, clock, returns_policy, refunds) for ret in summary.returns]
+
+
+def _return_options(options: Eligibility, currency: str, returns_policy: dict) -> schemas.ReturnOptionsOut:
+    return schemas.ReturnOptionsOut(
+        allowed=options.allowed,
+        reason=options.reason,
+        window_closes_on=options.window_closes_on,
+        items=[
+            schemas.ReturnableItemOut(
+                item_id=entry.item.line_id,
+                returnable_quantity=entry.left if entry.allowed else 0,
+                allowed=entry.allowed,
+                reason=None if entry.allowed else entry.reason,
+                exchange_options=[
+                    schemas.ExchangeOptionOut(
+                        sku=option.sku,
+                        name=option.name,
+                        attributes={str(k): str(v) for k, v in option.attributes.items()},
+                        price=_money(option.price, currency),
+                        stock=option.stock,
+                        difference=_money(option.difference, currency),
+                    )
+                    for option in entry.exchange_options
+                ],
+            )
+            for entry in options.items
+        ],
+        reasons=[
+            schemas.CodeLabelOut(code=code, label=return_rules.reason_label(code, returns_policy))
+            for code in return_rules.reason_codes(returns_policy)
+        ],
+        resolutions=[
+            schemas.CodeLabelOut(code=code, label=return_rules.resolution_label(code))
+            for code in return_rules.RESOLUTION_LABELS
+        ],
+    )
+
+
+# -- catalogue ------------------------------------------------------------------------------
+
+
+def variant(variant: Variant, merchant: Merchant) -> dict:
+    return schemas.VariantOut(
+        sku=variant.sku,
+        product=variant.product,
+        name=variant.name,
+        attributes={str(k): str(v) for k, v in (variant.attributes or {}).items()},
+        price=_money(variant.price, variant.currency),
+        stock=variant.stock,
+        reserved=variant.reserved,
+        available=variant.available,
+        category=variant.category,
+        updated_at=_Clock(merchant)(variant.updated_at),
+    ).model_dump(mode="json")
+
+
 def order(summary: OrderSummary, merchant: Merchant) -> dict:
     """The whole order for the shop that owns it."""
     order, clock = summary.order, _Clock(merchant)
@@ -204,7 +353,7 @@ def order(summary: OrderSummary, merchant: Merchant) -> dict:
         late=summary.late,
         shipments=[_shipment(shipment, clock) for shipment in order.shipments],
         refunds=[_merchant_refund(refund, order.number, clock) for refund in summary.refunds],
-        returns=[],
+        returns=_order_returns(summary, clock, effective_policy(merchant.policy)["returns"]),
         claims=[],
         plan=None,
         created_at=clock(order.created_at),
@@ -228,6 +377,7 @@ def buyer_order(summary: OrderSummary) -> dict:
     order = summary.order
     merchant = order.merchant
     clock = _Clock(merchant)
+    returns_policy = effective_policy(merchant.policy)["returns"]
     payment = order.payment
     actions = {
         name: schemas.ActionOut(allowed=action.allowed, reason=action.reason)
@@ -283,7 +433,8 @@ def buyer_order(summary: OrderSummary) -> dict:
             for entry in summary.timeline
         ],
         refunds=[_refund(refund, clock) for refund in summary.refunds],
-        returns=[],
+        returns=_order_returns(summary, clock, returns_policy),
+        return_options=_return_options(summary.return_options, order.currency, returns_policy),
         claims=[],
         plan=None,
         actions=schemas.BuyerActionsOut(**actions),

@@ -29,6 +29,13 @@ class Variant(db.Model):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     price: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
+    # On hand, as the shop reports it; ``reserved`` is held for exchanges not yet sent.
     stock: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
     category: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def available(self) -> int:
+        """What a buyer can still get: on hand less what is held for exchanges."""
+        return max(0, self.stock - self.reserved)

@@ -3,7 +3,7 @@
 from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -72,3 +72,94 @@ class ManualRefundForm(FlaskForm):
         if amount <= 0:
             raise ValidationError(_l("Enter an amount above zero."))
         self.minor_units = amount
+
+
+# -- returns ---------------------------------------------------------------------------------
+
+RETURN_AGES = (
+    SelectChoice("", _l("Any age")),
+    SelectChoice("3", _l("Older than 3 days")),
+    SelectChoice("7", _l("Older than 7 days")),
+    SelectChoice("14", _l("Older than 14 days")),
+)
+
+
+class ReturnFilterForm(FlaskForm):
+    """The returns queue's filters: a GET form like the order search.
+
+    The status and reason choices come from the view: the console's status names and the
+    shop's own reason codes.
+    """
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="open")
+    reason = SelectField(_l("Reason"), default="")
+    age = SelectField(_l("Age"), choices=RETURN_AGES, default="")
+    q = SearchField(
+        _l("Return number"),
+        validators=[Length(max=80)],
+        description=_l("The number on the return slip, or a part of it."),
+    )
+
+    def __init__(self, formdata, *, statuses: list[tuple[str, str]], reasons: list[tuple[str, str]]):
+        super().__init__(formdata)
+        self.status.choices = statuses
+        self.reason.choices = [SelectChoice("", _l("All reasons")), *reasons]
+
+    def value(self, name: str) -> str:
+        """The field's value when valid, else its default: one bad filter does not drop the others."""
+        field = self[name]
+        return field.default if field.errors else (field.data or "")
+
+
+class ApproveReturnForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the buyer (optional)"),
+        validators=[Length(max=1000)],
+        description=_l("Sent with the approval e-mail and the return slip."),
+    )
+
+
+class RejectReturnForm(FlaskForm):
+    message = TextAreaField(
+        _l("Why the return is not accepted"),
+        validators=[
+            DataRequired(message=_l("Tell the buyer why the return is not accepted.")),
+            Length(max=1000),
+        ],
+        description=_l("Required. Sent to the buyer by e-mail and shown on their order page."),
+    )
+
+
+RETURN_CONDITIONS = (
+    SelectChoice("accepted", _l("Arrived in good condition")),
+    SelectChoice("damaged", _l("Damaged or used")),
+)
+
+
+class ReceiveReturnForm(FlaskForm):
+    """How each returned item arrived. The fields are added per return: see ``receive_form``."""
+
+    item_fields: list[tuple[str, str | None]]  # (condition field, fee field or None) per item
+
+
+def receive_form(fee_labels: list[str | None]) -> ReceiveReturnForm:
+    """A receive form with one condition select per returned item and, where ``fee_labels``
+    gives a label (the shop takes a restocking fee and the item is not an exchange), a fee
+    checkbox. Filled from the request's form on a POST, empty on a GET (Flask-WTF)."""
+
+    class Form(ReceiveReturnForm):
+        pass
+
+    names = []
+    for index, fee_label in enumerate(fee_labels):
+        setattr(Form, f"condition_{index}", SelectField(_l("Condition"), choices=RETURN_CONDITIONS, default="accepted"))
+        fee = f"fee_{index}" if fee_label else None
+        if fee:
+            setattr(Form, fee, BooleanField(fee_label))
+        names.append((f"condition_{index}", fee))
+    form = Form()
+    form.item_fields = names
+    return form

@@ -36,6 +36,16 @@ AUDIT_ACTIONS = {
     "refund.failed": _l("Refund failed at the payment provider"),
     "refund.retried": _l("Refund sent again"),
     "refund.pending": _l("Refund waiting for the payment provider"),
+    "return.requested": _l("Return requested"),
+    "return.approved": _l("Return approved"),
+    "return.rejected": _l("Return rejected"),
+    "return.cancelled": _l("Return cancelled"),
+    "return.received": _l("Return received and settled"),
+    "order.cancelled": _l("Order cancelled"),
+    "variant.created": _l("Product variant added to the catalogue"),
+    "variant.replaced": _l("Product variant updated in the catalogue"),
+    "store_credit.issued": _l("Store credit issued"),
+    "store_credit.redeemed": _l("Store credit spent"),
 }
 
 ACTOR_KINDS = {
@@ -388,3 +398,7 @@ def policy():
         errors=errors,
         may_edit=may_edit,
     ), status
+
+
+# The returns pages join this blueprint (they import ``bp`` and the helpers above).
+from portal.console import returns as _returns  # noqa: E402, F401

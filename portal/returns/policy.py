@@ -52,6 +52,22 @@ STATUS_LABELS = {
 }
 
 
+# The state in a neutral word, for messages read by buyers and staff alike.
+STATUS_WORDS = {
+    "requested": _l("requested"),
+    "approved": _l("approved"),
+    "received": _l("received"),
+    "refunded": _l("settled"),
+    "exchanged": _l("settled"),
+    "rejected": _l("rejected"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def status_word(status: str) -> str:
+    return str(STATUS_WORDS.get(status, status))
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
@@ -204,7 +220,7 @@ def eligibility(
         entry.allowed = True
         any_allowed = True
         for variant in exchange_variants.get(item.sku, []):
-            if variant.sku == item.sku or variant.stock <= 0:
+            if variant.sku == item.sku or variant.available <= 0:
                 continue
             if variant.price > item.unit_price:
                 entry.pricier_variants += 1
@@ -215,7 +231,7 @@ def eligibility(
                     name=variant.name,
                     attributes=dict(variant.attributes or {}),
                     price=variant.price,
-                    stock=variant.stock,
+                    stock=variant.available,
                     difference=item.unit_price - variant.price,
                 )
             )
@@ -253,3 +269,67 @@ def due_state(due_on: date, today: date) -> str | None:
     if (due_on - today).days <= DUE_SOON_DAYS:
         return "due_soon"
     return None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What receiving a return pays out: one arithmetic for the settlement and its preview."""
+
+    refund: int  # to the original payment, capped at what is left of it
+    capped: bool  # the refund was cut to what is left of the payment
+    shipping: int
+    store_credit: int
+    bonus: int
+    fees: int
+    conditions: list[str]  # per item: accepted | damaged
+    item_fees: list[int]  # per item: the restocking fee taken
+    exchanges: list[Any]
+
+
+def settle(
+    items: list[Any],
+    *,
+    conditions: dict[str, tuple[str, bool]],
+    fee_pct: str,
+    bonus_pct: str,
+    shipping_refund: int,
+    refundable: int,
+) -> Settlement:
+    """Settle ``items`` (return items) arrived in ``conditions`` (by order line id: condition and
+    whether to take the restocking fee; missing lines arrived accepted).
+
+    Refund items and store-credit items give their value less the fee on damaged ones;
+    exchanges give back what the new variant costs less; the delivery goes back on a whole
+    withdrawal; the refund never exceeds what is left of the payment.
+    """
+    refund = credit = fees = 0
+    states, item_fees, exchanges = [], [], []
+    for item in items:
+        condition, take_fee = conditions.get(item.order_item.line_id, ("accepted", False))
+        fee = (
+            percent_of(item.value, fee_pct)
+            if condition == "damaged" and take_fee and item.resolution != "exchange"
+            else 0
+        )
+        states.append(condition)
+        item_fees.append(fee)
+        fees += fee
+        if item.resolution == "refund":
+            refund += item.value - fee
+        elif item.resolution == "store_credit":
+            credit += item.value - fee
+        else:
+            exchanges.append(item)
+            refund += max(0, item.unit_price - (item.exchange_unit_price or 0)) * item.quantity
+    refund += shipping_refund
+    return Settlement(
+        refund=min(refund, refundable),
+        capped=refund > refundable,
+        shipping=shipping_refund,
+        store_credit=credit,
+        bonus=percent_of(credit, bonus_pct) if credit else 0,
+        fees=fees,
+        conditions=states,
+        item_fees=item_fees,
+        exchanges=exchanges,
+    )

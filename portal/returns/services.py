@@ -167,8 +167,8 @@ def request_return(order: Order, document: object, *, actor: Actor, now: datetim
                         select(Variant.id).where(Variant.merchant_id == order.merchant_id, Variant.sku == option.sku)
                     ),
                 )
-                if variant is None or variant.stock < line.quantity:
-                    left = variant.stock if variant else 0
+                if variant is None or variant.available < line.quantity:
+                    left = variant.available if variant else 0
                     problems[f"{where}.exchange_sku"] = [
                         _l("Only %(count)s of this variant are in stock.", count=left)
                         if left
@@ -195,7 +195,7 @@ def request_return(order: Order, document: object, *, actor: Actor, now: datetim
         )
         for position, (item, line, variant) in enumerate(lines):
             if variant is not None:
-                variant.stock -= line.quantity  # reserved until received, released on reject
+                variant.reserved += line.quantity  # held until received, released on reject or cancel
                 variant.updated_at = now
             ret.items.append(
                 ReturnItem(
@@ -286,7 +286,11 @@ def _locked_return(merchant_id: str, return_id: str) -> ReturnRequest:
 
 def _wrong_state(ret: ReturnRequest) -> Conflict:
     return Conflict(
-        _l("Return %(number)s is already %(status)s.", number=ret.number, status=rules.status_label(ret.status)),
+        _l(
+            "Return %(number)s can no longer be changed this way: it is %(status)s.",
+            number=ret.number,
+            status=rules.status_word(ret.status),
+        ),
         code="return_state",
     )
 
@@ -377,15 +381,16 @@ def cancel(merchant_id: str, return_id: str, *, customer_id: str, actor: Actor) 
 def _release_stock(ret: ReturnRequest) -> None:
     for item in ret.items:
         if item.exchange_sku:
-            _adjust_stock(ret.merchant_id, item.exchange_sku, item.quantity)
+            _adjust_stock(ret.merchant_id, item.exchange_sku, reserved=-item.quantity)
 
 
-def _adjust_stock(merchant_id: str, sku: str, delta: int) -> None:
+def _adjust_stock(merchant_id: str, sku: str, *, stock: int = 0, reserved: int = 0) -> None:
     variant_id = db.session.scalar(select(Variant.id).where(Variant.merchant_id == merchant_id, Variant.sku == sku))
     if variant_id is None:
         return
     variant = lock_one(Variant, variant_id)
-    variant.stock += delta
+    variant.stock = max(0, variant.stock + stock)
+    variant.reserved = max(0, variant.reserved + reserved)
     variant.updated_at = utcnow()
 
 
@@ -414,30 +419,21 @@ def receive(merchant_id: str, return_id: str, document: object = None, *, actor:
             raise ValidationFailed(fields=problems)
         order = lock_one(Order, ret.order_id, merchant_id=merchant_id)
         policy = effective_policy(order.merchant.policy)
-        fee_pct = policy["returns"]["restocking_fee_pct"]
-        bonus_pct = policy["returns"]["store_credit_bonus_pct"]
-        conditions = {line.item_id: line for line in data.items}
+        outcome = rules.settle(
+            ret.items,
+            conditions={line.item_id: (line.condition, line.restocking_fee) for line in data.items},
+            fee_pct=policy["returns"]["restocking_fee_pct"],
+            bonus_pct=policy["returns"]["store_credit_bonus_pct"],
+            shipping_refund=ret.shipping_refund,
+            refundable=ledger.refundable(order),
+        )
         now = utcnow()
-        refund = credit = fees = 0
-        exchanged = []
-        for item in ret.items:
-            line = conditions.get(item.order_item.line_id)
-            item.condition = line.condition if line else "accepted"
-            if item.condition == "damaged" and line.restocking_fee and item.resolution != "exchange":
-                item.restocking_fee = rules.percent_of(item.value, fee_pct)
-            fees += item.restocking_fee
-            if item.condition == "accepted":
-                _adjust_stock(merchant_id, item.order_item.sku, item.quantity)  # back on the shelf
-            if item.resolution == "refund":
-                refund += item.value - item.restocking_fee
-            elif item.resolution == "store_credit":
-                credit += item.value - item.restocking_fee
-            else:
-                exchanged.append(item)
-                refund += max(0, item.unit_price - (item.exchange_unit_price or 0)) * item.quantity
-        refund += ret.shipping_refund
-        refund = min(refund, ledger.refundable(order))  # never more than what is left of the payment
-        bonus = rules.percent_of(credit, bonus_pct) if credit else 0
+        for item, condition, fee in zip(ret.items, outcome.conditions, outcome.item_fees, strict=True):
+            item.condition, item.restocking_fee = condition, fee
+            if condition == "accepted":
+                _adjust_stock(merchant_id, item.order_item.sku, stock=item.quantity)  # back on the shelf
+        refund, credit, bonus, fees = outcome.refund, outcome.store_credit, outcome.bonus, outcome.fees
+        exchanged = outcome.exchanges
         ret.refund_amount, ret.store_credit_amount, ret.store_credit_bonus = refund, credit, bonus
         ret.restocking_fees = fees
         ret.received_at = ret.settled_at = ret.updated_at = now
@@ -458,6 +454,8 @@ def receive(merchant_id: str, return_id: str, document: object = None, *, actor:
                 order=order,
                 idempotency_key=f"{merchant_id}:return:{ret.id}",
             )
+        for item in exchanged:  # the held variant leaves the shelf with the exchange order
+            _adjust_stock(merchant_id, item.exchange_sku, stock=-item.quantity, reserved=-item.quantity)
         if exchanged:
             ret.exchange_order_id = _exchange_order(order, ret, exchanged, now).id
         mark_changed(order)
@@ -607,6 +605,7 @@ def list_returns(
         .options(
             selectinload(ReturnRequest.items).selectinload(ReturnItem.order_item),
             selectinload(ReturnRequest.customer),
+            selectinload(ReturnRequest.order),
         )
     )
     if status == "open":
@@ -618,7 +617,8 @@ def list_returns(
     if older_than_days:
         stmt = stmt.where(ReturnRequest.created_at < (now or utcnow()) - timedelta(days=older_than_days))
     if query:
-        stmt = stmt.where(ReturnRequest.number.ilike(f"%{query.strip()}%"))
+        text = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(ReturnRequest.number.ilike(f"%{text}%", escape="\\"))
     if cursor:
         decoded = _decode(cursor)
         if decoded is None:

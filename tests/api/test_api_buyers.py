@@ -133,10 +133,11 @@ def test_actions_say_what_the_buyer_may_do_and_why_not(client, shop, make_order)
     make_order(shop.merchant, "1001", promised_delivery_date=days_from_today(3))
     headers = buyer_headers(client)
     actions = client.get("/api/v1/buyer/orders/1001", headers=headers).get_json()["actions"]
-    assert set(actions) == {"track", "contact_shop", "return", "claim", "instalments"}
+    assert set(actions) == {"track", "contact_shop", "return", "cancel", "claim", "instalments"}
     assert actions["contact_shop"] == {"allowed": True, "reason": None}
     assert actions["track"]["allowed"] is False and actions["track"]["reason"]
-    assert actions["return"] == {"allowed": False, "reason": "Returns are not available in this portal yet."}
+    assert actions["return"]["allowed"] is False and "cancel" in actions["return"]["reason"]
+    assert actions["cancel"] == {"allowed": True, "reason": None}
     assert actions["claim"]["allowed"] is False and actions["claim"]["reason"]
     assert actions["instalments"]["allowed"] is False and actions["instalments"]["reason"]
 
@@ -159,7 +160,7 @@ def test_reasons_speak_the_language_of_the_request(client, shop, make_order, fin
     make_order(shop.merchant, "1001")
     headers = buyer_headers(client)
     order = client.get("/api/v1/buyer/orders/1001", headers={**headers, "Accept-Language": "fi"}).get_json()
-    assert order["actions"]["return"]["reason"] == finnish["Returns are not available in this portal yet."]
+    assert order["actions"]["track"]["reason"] == "Tilausta ei ole vielä lähetetty."
 
 
 def test_a_late_order_says_so(client, shop, make_order):

@@ -88,6 +88,7 @@ def test_the_pages_figures_are_the_ledgers(make_merchant, make_order):
 
 def test_refunds_and_store_credit_add_no_queries_to_the_page(app, client, make_merchant, make_order, count_queries):
     app.config["ORDER_PAGE_CACHE_SIZE"] = 0  # measure the real work, not the cache
+    app.config["ORDER_HEAD_TTL_SECONDS"] = 0  # nor a head fetched within the last second (timing-dependent)
     shop = make_merchant("kodinkone")
     plain = make_order(shop, "1001", locale="en")
     busy = make_order(shop, "1002", locale="en")
@@ -101,4 +102,4 @@ def test_refunds_and_store_credit_add_no_queries_to_the_page(app, client, make_m
     with count_queries() as busy_count:
         html = client.get("/s/kodinkone/orders/1002").get_data(as_text=True)
     assert "€60.00" in unescape(html)
-    assert plain_count() == busy_count() <= 9
+    assert plain_count() == busy_count() <= 10

@@ -58,7 +58,7 @@ def test_eight_tabs_return_the_same_last_items_once(app, make_merchant, delivere
     assert unexpected == []
     assert len(done) == 1 and len(refused) == 7
     assert db.session.scalar(select(func.count(ReturnRequest.id))) == 1
-    stock = db.session.scalar(select(Variant.stock).where(Variant.sku == "SHOE-44"))
+    stock = db.session.scalar(select(Variant).where(Variant.sku == "SHOE-44")).available
     winner = db.session.get(ReturnRequest, done[0])
     assert stock == (0 if winner.items[0].exchange_sku else 2)  # reserved once or not at all
 

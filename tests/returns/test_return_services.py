@@ -35,7 +35,8 @@ def _refunds(order) -> list[tuple[int, str, str]]:
 
 
 def _stock(sku: str) -> int:
-    return db.session.scalar(select(Variant.stock).where(Variant.sku == sku))
+    """What buyers can still get of ``sku``: on hand less what is held for exchanges."""
+    return db.session.scalar(select(Variant).where(Variant.sku == sku)).available
 
 
 def _mail_kinds(order) -> list[str]:
@@ -159,9 +160,28 @@ def test_exchange_reserves_stock_and_settles_with_an_exchange_order(app, make_me
         order, {"items": [line("L2", quantity=1, resolution="exchange", exchange_sku="SHOE-44")]}, actor=BUYER
     )
     assert _stock("SHOE-44") == 1  # reserved at request
+    # The shop's system sends its stock on hand again: the reservation holds.
+    from portal.catalogue.services import upsert_variant
+
+    upsert_variant(
+        shop,
+        "SHOE-44",
+        {
+            "product": "SHOE",
+            "name": "Juoksukenkä 44",
+            "attributes": {"size": "44"},
+            "price": 4000,
+            "currency": "EUR",
+            "stock": 2,
+        },
+        actor=SHOP,
+    )
+    assert _stock("SHOE-44") == 1
     ret = services.receive(shop.id, ret.id, None, actor=SHOP)
     assert ret.status == "exchanged"
     assert _stock("SHOE-44") == 1 and _stock("SHOE-42") == 4  # the returned pair is back on the shelf
+    size_44 = db.session.scalar(select(Variant).where(Variant.sku == "SHOE-44"))
+    assert (size_44.stock, size_44.reserved) == (1, 0)  # the held pair left with the exchange order
     exchange = ret.exchange_order
     assert exchange.number == f"{ret.number}-E" and exchange.customer_id == order.customer_id
     assert [(i.sku, i.quantity, i.unit_price) for i in exchange.items] == [("SHOE-44", 1, 4000)]
