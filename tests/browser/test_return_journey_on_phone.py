@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.payments.models import Refund
 from portal.returns.models import ReturnRequest
 from tests.browser.test_late_order_on_phone import OVERFLOWING, PHONE_WIDTH
+from tests.returns.conftest import delivered_order, variants  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -44,8 +44,8 @@ def test_a_buyer_returns_one_item_and_sees_what_happens_next(app, client, make_m
     html = unescape(page.get_data(as_text=True))
     assert page.status_code == 200
     assert "How many to return" in html and "I changed my mind" in html
-    assert "41 — 5 in stock" in html and "44 — 2 in stock — you get €10.00 back" in html
-    assert "43 —" not in html  # sold out
+    assert "41 · 5 in stock" in html and "44 · 2 in stock · €10.00 back" in html
+    assert "43 ·" not in html  # sold out
     response = client.post(
         _form_url(order),
         data={
