@@ -251,13 +251,16 @@ def mail_retry_command() -> None:
 )
 @domain_errors_exit
 def payments_reconcile_command(older_than_minutes: int) -> None:
-    """Finish refunds left pending by a crash or a timeout: ask the provider again with the
-    same idempotency key (it answers with its first result, so nothing is refunded twice)."""
+    """Finish refunds and charges left pending by a crash or a timeout: ask the provider again
+    with the same idempotency key (it answers with its first result, so nothing moves twice)."""
     from datetime import timedelta
 
+    from portal.payments.charges import reconcile_charges
     from portal.payments.services import reconcile
 
-    click.echo(f"Refunds finished: {reconcile(older_than=timedelta(minutes=older_than_minutes))}")
+    older_than = timedelta(minutes=older_than_minutes)
+    click.echo(f"Refunds finished: {reconcile(older_than=older_than)}")
+    click.echo(f"Charges finished: {reconcile_charges(older_than=older_than)}")
 
 
 @payments_cli.command("simulate-next")

@@ -15,6 +15,7 @@ from portal.orders.models import (  # noqa: F401
     TrackingStatus,
 )
 from portal.payments.models import (  # noqa: F401
+    Charge,
     ProcessedEvent,
     ProviderSwitch,
     Refund,

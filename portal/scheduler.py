@@ -27,9 +27,11 @@ def _mail_retry() -> None:
 
 
 def _refund_reconcile() -> None:
+    from portal.payments.charges import reconcile_charges
     from portal.payments.services import reconcile
 
     reconcile()
+    reconcile_charges()
 
 
 # (name, every N seconds, job)

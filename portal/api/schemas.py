@@ -213,6 +213,16 @@ class ReturnSettlementOut(Out):
     exchange_order: str | None = Field(description="The number of the order that sends the exchanged variants.")
 
 
+class ReturnDifferenceOut(Out):
+    """An exchange for a dearer variant: the price difference the buyer pays."""
+
+    due: MoneyOut
+    status: str | None = Field(
+        description="null (nothing to pay), pending (being charged: the shop cannot decide yet), paid, "
+        "failed (the return was withdrawn) or refunded (rejected or withdrawn after paying)."
+    )
+
+
 class ReturnOut(Out):
     """A return: what goes back, why, what the buyer wants instead, and how it was settled."""
 
@@ -229,6 +239,7 @@ class ReturnOut(Out):
     refund_due_on: date = Field(description="The law's last day for the money (14 days from the request).")
     auto_approved: bool = Field(description="Approved by the shop's auto_approve_max rule.")
     message: str = Field(description="The shop's message with its decision.")
+    difference: ReturnDifferenceOut
     settlement: ReturnSettlementOut
     created_at: Timestamp
     approved_at: Timestamp | None
@@ -252,6 +263,10 @@ class ExchangeOptionOut(Out):
     price: MoneyOut
     stock: int
     difference: MoneyOut = Field(description="Paid back per unit because this variant costs less (never negative).")
+    to_pay: MoneyOut = Field(
+        description="Paid by the buyer per unit because this variant costs more: charged to the card of the "
+        "original payment when the return is asked for."
+    )
 
 
 class ReturnableItemOut(Out):

@@ -231,6 +231,7 @@ def _return(
         refund_due_on=ret.refund_due_on,
         auto_approved=ret.auto_approved,
         message=ret.decision_message,
+        difference=schemas.ReturnDifferenceOut(due=_money(ret.difference_due, currency), status=ret.difference_status),
         settlement=schemas.ReturnSettlementOut(
             refund=_money(ret.refund_amount, currency),
             store_credit=_money(ret.store_credit_amount, currency),
@@ -287,6 +288,7 @@ def _return_options(options: Eligibility, currency: str, returns_policy: dict) -
                         price=_money(option.price, currency),
                         stock=option.stock,
                         difference=_money(option.difference, currency),
+                        to_pay=_money(option.to_pay, currency),
                     )
                     for option in entry.exchange_options
                 ],

@@ -134,7 +134,9 @@ def start_return(slug: str, number: str):
                     general.append(str(exc))
                     status = 409
                 else:
-                    if ret.status == ReturnStatus.APPROVED.value:
+                    if ret.difference_status == "failed":
+                        flash(_("The price difference could not be charged, so the return was not sent."), "warning")
+                    elif ret.status == ReturnStatus.APPROVED.value:
                         flash(
                             _("Return %(number)s is approved. Print the slip and send the items.", number=ret.number),
                             "success",

@@ -39,7 +39,7 @@ class OrderSummary:
 
     @property
     def captured(self) -> int:
-        return self.order.payment.captured if self.order.payment else 0
+        return self.order.payment.total_paid if self.order.payment else 0
 
     @property
     def tracking(self) -> list:
@@ -68,7 +68,7 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
     refunds = refunds_of(order.id)
     refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
     money = order_money(order, refunds)
-    captured = order.payment.captured if order.payment else 0
+    captured = order.payment.total_paid if order.payment else 0
     timeline = [policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))]
     for shipment in order.shipments:
         timeline.append(

@@ -126,7 +126,14 @@ class Payment(db.Model):
     reference: Mapped[str] = mapped_column(String(200), default="")
     method: Mapped[str] = mapped_column(String(32), default="card")
     captured: Mapped[int] = mapped_column(default=0)
+    # Taken later on the same card through Apuri's charge ledger (e.g. an exchange's difference).
+    charged: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
+
+    @property
+    def total_paid(self) -> int:
+        """What the buyer has paid on this payment: the shop's capture and Apuri's later charges."""
+        return self.captured + self.charged
 
     order: Mapped[Order] = relationship(back_populates="payment")
 

@@ -90,7 +90,8 @@ def upsert_order(merchant: Merchant, number: str, document: object, *, actor: Ac
                     Refund.status.in_([RefundStatus.PENDING.value, RefundStatus.SUCCEEDED.value]),
                 )
             )
-            if order_in.payment.captured < refunded:
+            charged = order.payment.charged if order.payment else 0
+            if order_in.payment.captured + charged < refunded:
                 raise ValidationFailed(
                     fields={"payment.captured": [_l("Cannot be less than what has already been refunded.")]}
                 )

@@ -47,6 +47,33 @@ class Refund(db.Model):
     order: Mapped[Order] = relationship()
 
 
+class Charge(db.Model):
+    """A ledger row: money taken from the buyer after the purchase (e.g. the price difference of
+    an exchange for a dearer variant), on the card of the order's original payment."""
+
+    __tablename__ = "charges"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("chg"))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(32))  # exchange_difference
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING.value, index=True)
+    provider: Mapped[str] = mapped_column(String(32), default="simulated")
+    # Sent as the provider's idempotency key: a repeat (timeout, crash, reconcile) never charges twice.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship()
+
+
 class StoreCreditMovement(db.Model):
     """One movement of a customer's store credit at one shop; the balance is their sum."""
 

@@ -52,7 +52,7 @@ def order_money(order: Order, refunds: list[Refund]) -> OrderMoney:
         .where(or_(StoreCreditMovement.customer_id == order.customer_id, StoreCreditMovement.order_id == order.id))
         .group_by(StoreCreditMovement.currency)
     ).all()
-    paid = order.payment.captured if order.payment else 0
+    paid = order.payment.total_paid if order.payment else 0
     succeeded, pending = totals[RefundStatus.SUCCEEDED.value], totals[RefundStatus.PENDING.value]
     summary = MoneySummary(
         currency=order.currency,

@@ -52,7 +52,7 @@ def _refunded(order_id: str, statuses: tuple[str, ...]) -> int:
 
 def refundable(order: Order) -> int:
     """What can still go back: captured minus succeeded and pending refunds."""
-    captured = order.payment.captured if order.payment else 0
+    captured = order.payment.total_paid if order.payment else 0
     return max(0, captured - _refunded(order.id, COUNTED))
 
 
@@ -81,7 +81,7 @@ def money_summary(order: Order) -> MoneySummary:
             StoreCreditMovement.order_id == order.id, StoreCreditMovement.kind == "issued"
         )
     )
-    paid = order.payment.captured if order.payment else 0
+    paid = order.payment.total_paid if order.payment else 0
     succeeded, pending = rows.get("succeeded", 0), rows.get("pending", 0)
     return MoneySummary(
         currency=order.currency,
@@ -101,7 +101,7 @@ def _check_amount(amount: object) -> int:
 
 
 def _ensure_room(order: Order, amount: int) -> None:
-    captured = order.payment.captured if order.payment else 0
+    captured = order.payment.total_paid if order.payment else 0
     room = captured - _refunded(order.id, COUNTED)
     if amount > room:
         raise RefundTooLarge(
@@ -137,7 +137,7 @@ def request_refund(
         locked = lock_one(Order, order.id, merchant_id=order.merchant_id)
         if locked is None:
             raise NotFound()
-        if locked.payment is None or locked.payment.captured <= 0:
+        if locked.payment is None or locked.payment.total_paid <= 0:
             raise Conflict(_l("Nothing was paid on this order, so nothing can be refunded."), code="nothing_captured")
         _ensure_room(locked, amount)
         refund_id = new_id("ref")

@@ -69,6 +69,11 @@ class ReturnRequest(db.Model):
     store_credit_bonus: Mapped[int] = mapped_column(default=0)
     restocking_fees: Mapped[int] = mapped_column(default=0)
     refund_id: Mapped[str | None] = mapped_column(String(24))
+    # An exchange for a dearer variant: the buyer pays the difference on the original card when
+    # asking (charge ledger); the shop decides once it is paid; a failed payment withdraws it.
+    difference_due: Mapped[int] = mapped_column(default=0)
+    difference_status: Mapped[str | None] = mapped_column(String(16))  # pending | paid | failed | refunded
+    difference_charge_id: Mapped[str | None] = mapped_column(String(24))
     exchange_order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_at: Mapped[datetime | None]

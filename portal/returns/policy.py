@@ -99,8 +99,10 @@ class ExchangeOption:
     attributes: dict
     price: int
     stock: int
-    # What goes back to the buyer per unit when the new variant costs less (never negative).
+    # Per unit: what goes back to the buyer when the new variant costs less, or what they pay
+    # when it costs more (one of the two is 0).
     difference: int
+    to_pay: int = 0
 
 
 @dataclass
@@ -111,8 +113,6 @@ class ItemEligibility:
     allowed: bool
     reason: str | None = None
     exchange_options: list[ExchangeOption] = field(default_factory=list)
-    # Variants of the same product that cost more than was paid: not offered for exchange.
-    pricier_variants: int = 0
 
     @property
     def left(self) -> int:
@@ -222,9 +222,6 @@ def eligibility(
         for variant in exchange_variants.get(item.sku, []):
             if variant.sku == item.sku or variant.available <= 0:
                 continue
-            if variant.price > item.unit_price:
-                entry.pricier_variants += 1
-                continue
             entry.exchange_options.append(
                 ExchangeOption(
                     sku=variant.sku,
@@ -232,7 +229,8 @@ def eligibility(
                     attributes=dict(variant.attributes or {}),
                     price=variant.price,
                     stock=variant.available,
-                    difference=item.unit_price - variant.price,
+                    difference=max(0, item.unit_price - variant.price),
+                    to_pay=max(0, variant.price - item.unit_price),
                 )
             )
     return Eligibility(

@@ -29,8 +29,8 @@ from portal.merchants.policy import effective_policy
 from portal.notifications.services import queue_email
 from portal.orders.models import Order, OrderItem, Payment
 from portal.orders.services import mark_changed, merchant_today
+from portal.payments import charges, store_credit
 from portal.payments import services as ledger
-from portal.payments import store_credit
 from portal.returns import policy as rules
 from portal.returns.models import HOLDING_STATUSES, ReturnItem, ReturnRequest, ReturnStatus
 from portal.returns.schemas import DecisionIn, ReceiveIn, RejectIn, ReturnIn
@@ -212,7 +212,16 @@ def request_return(order: Order, document: object, *, actor: Actor, now: datetim
         db.session.add(ret)
         db.session.flush()
         ret.whole_order, ret.shipping_refund = _whole_order_withdrawn(order, ret)
-        auto = _auto_approves(policy, ret)
+        to_pay = sum(
+            max(0, (i.exchange_unit_price or 0) - i.unit_price) * i.quantity for i in ret.items if i.exchange_sku
+        )
+        if to_pay:
+            # The buyer pays the difference on the original card; the shop decides once it is paid.
+            ret.difference_due, ret.difference_status = to_pay, "pending"
+            ret.difference_charge_id = charges.request_charge(
+                order, to_pay, "exchange_difference", f"Return {ret.number}", actor, source_id=ret.id
+            ).id
+        auto = not to_pay and _auto_approves(policy, ret)
         if auto:
             ret.status = ReturnStatus.APPROVED.value
             ret.auto_approved = True
@@ -277,6 +286,13 @@ def _auto_approves(policy: dict, ret: ReturnRequest) -> bool:
 
 
 def _locked_return(merchant_id: str, return_id: str) -> ReturnRequest:
+    """The return, locked after its order: every writer takes the order first, then the return."""
+    order_id = db.session.scalar(
+        select(ReturnRequest.order_id).where(ReturnRequest.id == return_id, ReturnRequest.merchant_id == merchant_id)
+    )
+    if order_id is None:
+        raise NotFound()
+    lock_one(Order, order_id, merchant_id=merchant_id)
     ret = lock_one(ReturnRequest, return_id, merchant_id=merchant_id)
     if ret is None:
         raise NotFound()
@@ -304,6 +320,7 @@ def approve(merchant_id: str, return_id: str, *, actor: Actor, document: object 
             return ret
         if ret.status != ReturnStatus.REQUESTED.value:
             raise _wrong_state(ret)
+        _require_difference_paid(ret)
         now = utcnow()
         ret.status = ReturnStatus.APPROVED.value
         ret.approved_at = ret.updated_at = now
@@ -333,6 +350,7 @@ def reject(merchant_id: str, return_id: str, document: object, *, actor: Actor) 
             raise _wrong_state(ret)
         before = ret.status
         _release_stock(ret)
+        _give_difference_back(ret, actor)
         now = utcnow()
         ret.status = ReturnStatus.REJECTED.value
         ret.rejected_at = ret.updated_at = now
@@ -363,6 +381,7 @@ def cancel(merchant_id: str, return_id: str, *, customer_id: str, actor: Actor) 
             raise _wrong_state(ret)
         before = ret.status
         _release_stock(ret)
+        _give_difference_back(ret, actor)
         ret.status = ReturnStatus.CANCELLED.value
         ret.updated_at = utcnow()
         mark_changed(ret.order)
@@ -376,6 +395,78 @@ def cancel(merchant_id: str, return_id: str, *, customer_id: str, actor: Actor) 
             after={"status": "cancelled"},
         )
     return ret
+
+
+def _require_difference_paid(ret: ReturnRequest) -> None:
+    if ret.difference_status == "pending":
+        raise Conflict(
+            _l("Return %(number)s waits for the buyer's payment of the price difference.", number=ret.number),
+            code="difference_unpaid",
+        )
+
+
+def _give_difference_back(ret: ReturnRequest, actor: Actor) -> None:
+    """A rejected or withdrawn exchange: the difference the buyer paid goes back, once."""
+    if ret.difference_status != "paid":
+        return
+    ledger.request_refund(
+        ret.order, ret.difference_due, "return", f"Return {ret.number}: price difference", actor, source_id=ret.id
+    )
+    ret.difference_status = "refunded"
+
+
+def difference_outcome(charge) -> None:
+    """The charge of an exchange's price difference has its answer (joins its unit of work).
+
+    Paid: the return goes to the shop (approved at once if the shop's rule says so). Failed:
+    the request is withdrawn, the held stock released, and the buyer told why.
+    """
+    ret = lock_one(ReturnRequest, charge.source_id)
+    if ret is None or ret.difference_status != "pending":
+        return
+    with unit_of_work() as uow:
+        now = utcnow()
+        if charge.status == "succeeded" and ret.status not in (
+            ReturnStatus.REQUESTED.value,
+            ReturnStatus.APPROVED.value,
+        ):
+            # Rejected or withdrawn while the payment was on its way: it goes straight back.
+            ret.difference_status = "paid"
+            _give_difference_back(ret, Actor.system("payment"))
+        elif charge.status == "succeeded":
+            ret.difference_status = "paid"
+            policy = effective_policy(ret.order.merchant.policy)
+            if ret.status == ReturnStatus.REQUESTED.value and _auto_approves(policy, ret):
+                ret.status = ReturnStatus.APPROVED.value
+                ret.auto_approved = True
+                ret.approved_at = now
+                audit.record(
+                    Actor.system("auto-approval"),
+                    "return.approved",
+                    "return",
+                    ret.id,
+                    merchant_id=ret.merchant_id,
+                    after={"rule": "auto_approve_max"},
+                )
+                _notify(uow, ret, "return_approved")
+        elif ret.status not in (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value):
+            ret.difference_status = "failed"  # already rejected or withdrawn: nothing more to undo
+        else:
+            ret.difference_status = "failed"
+            _release_stock(ret)
+            ret.status = ReturnStatus.CANCELLED.value
+            ret.decision_message = (charge.failure_reason or "")[:1000]
+            audit.record(
+                Actor.system("payment"),
+                "return.cancelled",
+                "return",
+                ret.id,
+                merchant_id=ret.merchant_id,
+                after={"status": "cancelled", "why": "difference_payment_failed"},
+            )
+            _notify(uow, ret, "return_payment_failed")
+        ret.updated_at = now
+        mark_changed(ret.order)
 
 
 def _release_stock(ret: ReturnRequest) -> None:
@@ -410,6 +501,7 @@ def receive(merchant_id: str, return_id: str, document: object = None, *, actor:
             return ret
         if ret.status not in (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value):
             raise _wrong_state(ret)
+        _require_difference_paid(ret)
         by_line = {item.order_item.line_id: item for item in ret.items}
         problems: dict[str, list] = {}
         for index, line in enumerate(data.items):

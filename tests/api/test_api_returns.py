@@ -253,12 +253,14 @@ def test_the_buyer_order_offers_what_can_be_returned_and_exchanged(client, shop,
         "exchange_options": [],
     }
     assert shoes["returnable_quantity"] == 2
-    # Sold-out 43 and dearer 45 are not offered; 44 costs €10 less, paid back on exchange.
+    # Sold-out 43 is not offered; 44 costs €10 less (paid back), 45 costs €10 more (paid by the buyer).
     assert [
-        (o["sku"], o["attributes"], o["price"], o["stock"], o["difference"]) for o in shoes["exchange_options"]
+        (o["sku"], o["attributes"], o["price"], o["stock"], o["difference"], o["to_pay"])
+        for o in shoes["exchange_options"]
     ] == [
-        ("SHOE-44", {"size": "44"}, eur(4000), 2, eur(1000)),
-        ("SHOE-41", {"size": "41"}, eur(5000), 5, eur(0)),
+        ("SHOE-44", {"size": "44"}, eur(4000), 2, eur(1000), eur(0)),
+        ("SHOE-41", {"size": "41"}, eur(5000), 5, eur(0), eur(0)),
+        ("SHOE-45", {"size": "45"}, eur(6000), 4, eur(0), eur(1000)),
     ]
     codes = [reason["code"] for reason in options["reasons"]]
     assert codes[0] == "changed_mind" and codes[-1] == "other"
@@ -315,6 +317,18 @@ def test_an_exchange_for_a_cheaper_size_settles_with_an_exchange_order_and_the_d
     assert [(i["sku"], i["quantity"], i["unit_price"]) for i in exchange["items"]] == [("SHOE-44", 1, eur(4000))]
 
 
+def test_an_exchange_for_a_dearer_size_is_paid_for_first(client, shop, deliver, sizes):
+    buyer = deliver()
+    ret = asked(client, buyer, line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-45"))
+    assert ret["difference"] == {"due": eur(1000), "status": "paid"}  # charged on the original card
+    order = client.get("/api/v1/orders/1001", headers=shop.headers).get_json()
+    assert order["money"]["paid"] == eur(order["payment"]["captured"]["amount"] + 1000)
+    decide(client, shop.headers, ret["id"], "approve")
+    settled = decide(client, shop.headers, ret["id"], "receive").get_json()
+    assert settled["status"] == "exchanged" and settled["settlement"]["refund"] == eur(0)
+    assert refunds_of(client, shop) == []
+
+
 def test_the_buyer_can_withdraw_a_return_before_sending_it(client, shop, deliver, sizes):
     buyer = deliver()
     ret = asked(client, buyer, line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-41"))
@@ -355,7 +369,7 @@ def test_bad_lines_are_named_by_field_and_change_nothing(client, shop, deliver, 
         line("L2", 3),  # two were bought
         line("L9", 1),  # no such line
         line("L1", 1, reason="bored"),  # not one of the shop's reasons
-        line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-45"),  # dearer: not offered
+        line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-45"),  # the same line again
     )
     assert response.status_code == 422
     assert error(response)["code"] == "validation_failed"
@@ -363,7 +377,7 @@ def test_bad_lines_are_named_by_field_and_change_nothing(client, shop, deliver, 
     assert set(fields) == {"items.0.quantity", "items.1.item_id", "items.2.reason", "items.3.item_id"}
     assert fields["items.0.quantity"] == ["At most 2 of this item can still be returned."]
 
-    exchange = ask(client, buyer, line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-45"))
+    exchange = ask(client, buyer, line("L2", 1, "wrong_size", "exchange", exchange_sku="FRIDGE-A-200"))
     assert exchange.status_code == 422 and set(error(exchange)["fields"]) == {"items.0.exchange_sku"}
     sold_out = ask(client, buyer, line("L2", 1, "wrong_size", "exchange", exchange_sku="SHOE-43"))
     assert sold_out.status_code == 422 and set(error(sold_out)["fields"]) == {"items.0.exchange_sku"}

@@ -194,8 +194,12 @@ def test_exchange_options_are_in_stock_and_not_pricier(app, make_merchant, deliv
     shop = make_merchant()
     variants(shop)
     entry = services.options(delivered_order(shop)).item("L2")
-    assert [(o.sku, o.stock, o.difference) for o in entry.exchange_options] == [("SHOE-44", 2, 1000), ("SHOE-41", 5, 0)]
-    assert entry.pricier_variants == 1  # SHOE-45; SHOE-43 is sold out
+    # SHOE-43 is sold out; 44 costs 10 € less, 45 costs 10 € more.
+    assert [(o.sku, o.stock, o.difference, o.to_pay) for o in entry.exchange_options] == [
+        ("SHOE-44", 2, 1000, 0),
+        ("SHOE-41", 5, 0, 0),
+        ("SHOE-45", 4, 0, 1000),
+    ]
 
 
 def test_reject_tells_the_buyer_and_releases_the_reserved_stock(app, make_merchant, delivered_order, variants):
@@ -258,7 +262,7 @@ def test_auto_approval_under_the_shops_limit(app, make_merchant, delivered_order
             "Choose another size or colour of this product that is in stock.",
         ),
         (
-            [line("L2", resolution="exchange", exchange_sku="SHOE-45")],
+            [line("L2", resolution="exchange", exchange_sku="FRIDGE-A-200")],
             "items.0.exchange_sku",
             "Choose another size or colour of this product that is in stock.",
         ),
@@ -374,3 +378,97 @@ def test_list_returns_filters_and_pages(app, make_merchant, delivered_order):
     assert [r.id for r in services.list_returns(shop.id, older_than_days=9).returns] == made[:2]
     with pytest.raises(ValidationFailed):
         services.list_returns(shop.id, cursor="garbage!")
+
+
+# -- exchanges for a dearer variant: the buyer pays the difference on the original card --------
+
+
+def _charges(order) -> list[tuple[int, str]]:
+    from portal.payments.models import Charge
+
+    return [(c.amount, c.status) for c in db.session.scalars(select(Charge).where(Charge.order_id == order.id))]
+
+
+def _dearer(order):
+    return services.request_return(
+        order, {"items": [line("L2", quantity=2, resolution="exchange", exchange_sku="SHOE-45")]}, actor=BUYER
+    )
+
+
+def test_a_dearer_variant_is_paid_for_then_exchanged(app, make_merchant, delivered_order, variants):
+    shop = make_merchant()
+    variants(shop)
+    order = delivered_order(shop)
+    ret = _dearer(order)
+    db.session.expire_all()
+    ret = db.session.get(ReturnRequest, ret.id)
+    assert (ret.difference_due, ret.difference_status, ret.status) == (2000, "paid", "requested")
+    assert _charges(order) == [(2000, "succeeded")]
+    paid = db.session.get(Order, order.id).payment
+    assert (paid.captured, paid.charged, paid.total_paid) == (104800, 2000, 106800)
+    ret = services.receive(shop.id, ret.id, None, actor=SHOP)
+    assert ret.status == "exchanged" and _refunds(order) == []
+    assert [(i.sku, i.quantity, i.unit_price) for i in ret.exchange_order.items] == [("SHOE-45", 2, 6000)]
+
+
+def test_a_declined_difference_withdraws_the_request_and_frees_the_stock(app, make_merchant, delivered_order, variants):
+    from portal.payments.providers.simulated import switch_next_call
+
+    shop = make_merchant()
+    variants(shop)
+    order = delivered_order(shop)
+    switch_next_call("fail", "card_declined")
+    ret = _dearer(order)
+    db.session.expire_all()
+    ret = db.session.get(ReturnRequest, ret.id)
+    assert (ret.status, ret.difference_status, ret.decision_message) == (
+        "cancelled",
+        "failed",
+        "The card was declined.",
+    )
+    assert _stock("SHOE-45") == 4 and _charges(order) == [(2000, "failed")]
+    assert db.session.get(Order, order.id).payment.charged == 0
+    assert _mail_kinds(order)[-1] == "return_payment_failed"
+    assert services.options(order).item("L2").left == 2  # free to start again
+
+
+def test_no_decision_while_the_difference_is_unpaid_and_reconcile_finishes_it(
+    app, make_merchant, delivered_order, variants
+):
+    from portal.payments.charges import reconcile_charges
+    from portal.payments.providers.simulated import switch_next_call
+
+    shop = make_merchant()
+    variants(shop)
+    order = delivered_order(shop)
+    switch_next_call("lose_answer")  # the card is charged, the answer never arrives
+    ret = _dearer(order)
+    for decide in (services.approve, services.receive):
+        with pytest.raises(Conflict) as refused:
+            decide(shop.id, ret.id, actor=SHOP)
+        assert refused.value.code == "difference_unpaid"
+    assert reconcile_charges(older_than=timedelta(0)) == 1
+    assert reconcile_charges(older_than=timedelta(0)) == 0
+    assert _charges(order) == [(2000, "succeeded")]
+    from portal.payments.models import SimulatedTransaction
+
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(SimulatedTransaction).where(SimulatedTransaction.kind == "charge")
+        )
+        == 1
+    )
+    assert services.approve(shop.id, ret.id, actor=SHOP).status == "approved"
+
+
+def test_a_rejected_exchange_gives_the_paid_difference_back_once(app, make_merchant, delivered_order, variants):
+    shop = make_merchant()
+    variants(shop)
+    order = delivered_order(shop)
+    ret = _dearer(order)
+    services.reject(shop.id, ret.id, {"message": "Size 45 is discontinued."}, actor=SHOP)
+    services.reject(shop.id, ret.id, {"message": "again"}, actor=SHOP)
+    db.session.expire_all()
+    assert db.session.get(ReturnRequest, ret.id).difference_status == "refunded"
+    assert _refunds(order) == [(2000, "return", "succeeded")]
+    assert _stock("SHOE-45") == 4

@@ -25,6 +25,16 @@ class ProviderRefund:
     failure_message: str | None = None
 
 
+@dataclass(frozen=True)
+class ProviderCharge:
+    """The provider's answer about one charge of the buyer's card."""
+
+    reference: str | None
+    status: str  # succeeded | pending | failed
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
 class ProviderUnavailable(DomainError):
     """No answer (timeout, network, provider down): the outcome is unknown, so the row stays
     pending and the same attempt is sent again later with the same key."""
@@ -46,6 +56,12 @@ class PaymentProvider(Protocol):
     def refund(
         self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
     ) -> ProviderRefund: ...
+
+    def charge(
+        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> ProviderCharge:
+        """Charge the card of the original payment ``payment_reference`` (off-session)."""
+        ...
 
 
 def get_provider(name: str) -> PaymentProvider:

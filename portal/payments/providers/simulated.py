@@ -16,13 +16,19 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.payments.models import ProviderSwitch, SimulatedTransaction
-from portal.payments.providers import ProviderRefund, ProviderUnavailable
+from portal.payments.providers import ProviderCharge, ProviderRefund, ProviderUnavailable
 
 FAILURE_MESSAGES = {
     "card_declined": "The card issuer declined the refund.",
     "expired_or_canceled_card": "The card has expired or was cancelled.",
     "charge_already_refunded": "The charge has already been refunded.",
     "insufficient_funds": "The merchant balance is too low for this refund.",
+}
+CHARGE_FAILURE_MESSAGES = {
+    "card_declined": "The card was declined.",
+    "expired_or_canceled_card": "The card has expired or was cancelled.",
+    "insufficient_funds": "The card has insufficient funds.",
+    "authentication_required": "The bank wants the buyer to confirm the payment.",
 }
 
 
@@ -50,19 +56,36 @@ class SimulatedProvider:
     def refund(
         self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
     ) -> ProviderRefund:
+        transaction = self._transact("refund", payment_reference, amount, currency, idempotency_key)
+        return self._answer(transaction)
+
+    def charge(
+        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> ProviderCharge:
+        transaction = self._transact("charge", payment_reference, amount, currency, idempotency_key)
+        return ProviderCharge(
+            reference="sim_" + transaction.id,
+            status=transaction.status,
+            failure_code=transaction.failure_code,
+            failure_message=CHARGE_FAILURE_MESSAGES.get(transaction.failure_code or "", transaction.failure_code),
+        )
+
+    def _transact(
+        self, kind: str, payment_reference: str, amount: int, currency: str, idempotency_key: str
+    ) -> SimulatedTransaction:
         existing = db.session.scalar(
             select(SimulatedTransaction).where(SimulatedTransaction.idempotency_key == idempotency_key)
         )
-        if existing is not None:  # a repeat: the first answer, no second refund
+        if existing is not None:  # a repeat: the first answer, no second refund or charge
             db.session.commit()
-            return self._answer(existing)
+            return existing
         switch = _take_switch()
         if switch is not None and switch.outcome == "hang":
             time.sleep(current_app.config.get("SIMULATED_HANG_SECONDS", 5))
             raise ProviderUnavailable()
         failed = switch is not None and switch.outcome == "fail"
         transaction = SimulatedTransaction(
-            kind="refund",
+            kind=kind,
             payment_reference=payment_reference,
             amount=amount,
             currency=currency,
@@ -75,14 +98,12 @@ class SimulatedProvider:
             db.session.commit()
         except IntegrityError:  # the same key at the same moment from another worker
             db.session.rollback()
-            return self._answer(
-                db.session.scalars(
-                    select(SimulatedTransaction).where(SimulatedTransaction.idempotency_key == idempotency_key)
-                ).one()
-            )
+            return db.session.scalars(
+                select(SimulatedTransaction).where(SimulatedTransaction.idempotency_key == idempotency_key)
+            ).one()
         if switch is not None and switch.outcome == "lose_answer":
             raise ProviderUnavailable()
-        return self._answer(transaction)
+        return transaction
 
     @staticmethod
     def _answer(transaction: SimulatedTransaction) -> ProviderRefund:
