@@ -15,12 +15,13 @@ from portal.accounts.models import User
 from portal.accounts.services import create_user
 from portal.actors import Actor
 from portal.buyers.access import order_link
+from portal.catalogue.services import upsert_variant
 from portal.db import unit_of_work, utcnow
 from portal.extensions import db
 from portal.merchants.models import Merchant
 from portal.merchants.services import create_merchant, update_policy
 from portal.orders.models import Order
-from portal.orders.services import add_shipment, add_tracking_event, upsert_order
+from portal.orders.services import add_shipment, add_tracking_event, get_order, upsert_order
 
 SHOP_SLUG = "kodinkone"
 SECOND_SHOP_SLUG = "fjallhem"
@@ -164,12 +165,33 @@ BUYERS = {
     "en": [("Emily Carter", "emily.carter@example.com"), ("James Wilson", "james.wilson@example.com")],
 }
 
-# The three orders whose links seed-demo prints: number, state, language, label.
+# The orders whose links seed-demo prints: number, state, language, label.
 FEATURED = [
     ("100101", "late", "fi", "Myöhässä oleva tilaus (fi)"),
     ("100102", "partly_refunded", "sv", "Delvis återbetald order (sv)"),
     ("100103", "out_for_delivery", "en", "Out for delivery (en)"),
+    ("100104", "returnable", "fi", "Palautuksen voi aloittaa nyt (fi)"),
 ]
+
+# Where Pohjolan Kodinkone takes returns, and up to what value it approves them at once.
+RETURN_ADDRESS = {
+    "name": "Pohjolan Kodinkone / Palautukset",
+    "street": "Varastotie 4",
+    "postal_code": "01510",
+    "city": "Vantaa",
+    "country": "FI",
+}
+AUTO_APPROVE_MAX = 10000  # 100 €
+
+# A kitchen apron sold in sizes: one product, a variant per size, M sold out. Buyers who got the
+# wrong size can exchange it for one in stock. EUR prices: sold to the euro markets only.
+APRON = "APRON"
+APRON_NAMES = {"fi": "Keittiöesiliina", "en": "Kitchen apron"}
+APRON_PRICE = 2490
+APRON_STOCK = {"S": 5, "M": 0, "L": 6}
+
+# The appliances in the catalogue (one variant each), by SKU: stock on hand.
+CATALOGUE_STOCK = {sku: 8 for sku, _names, _price, _attributes in PRODUCTS}
 
 # Every state the order page can show; cycled over the orders.
 STATES = [
@@ -225,7 +247,15 @@ def _seed(now: datetime, actor: Actor) -> None:
         support_email="asiakaspalvelu@kodinkone.example",
         support_phone="+358 9 4242 4242",
     )
-    update_policy(shop, {"returns": {"window_days": 30}, "sla": {"first_response_hours": 24}}, actor=actor)
+    update_policy(
+        shop,
+        {
+            "returns": {"window_days": 30, "auto_approve_max": AUTO_APPROVE_MAX, "return_address": RETURN_ADDRESS},
+            "sla": {"first_response_hours": 24},
+        },
+        actor=actor,
+    )
+    _seed_catalogue(shop, actor)
     second = create_merchant(
         SECOND_SHOP_SLUG,
         name="Fjällhem",
@@ -242,6 +272,8 @@ def _seed(now: datetime, actor: Actor) -> None:
 
     for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]
+        if state == "returnable":
+            continue  # with the returns, below
         _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor, now=now)
     number = 100200
     languages = list(MARKETS)
@@ -261,6 +293,7 @@ def _seed(now: datetime, actor: Actor) -> None:
             actor,
             now=now,
         )
+    _seed_returns(shop, actor, now=now)
     for index in range(4):
         _demo_order(
             second,
@@ -369,6 +402,150 @@ def _demo_order(shop, number, locale, state, buyer, placed_at, rng, actor, *, no
     return order
 
 
+def _seed_catalogue(shop, actor: Actor) -> None:
+    """The shop's variants: every appliance, and the apron in sizes S, M (sold out) and L."""
+    for sku, names, price, attributes in PRODUCTS:
+        upsert_variant(
+            shop,
+            sku,
+            {
+                "product": sku,
+                "name": names["fi"],
+                "attributes": attributes,
+                "price": price,
+                "currency": "EUR",
+                "stock": CATALOGUE_STOCK[sku],
+                "category": "appliances",
+            },
+            actor=actor,
+        )
+    for size, stock in APRON_STOCK.items():
+        upsert_variant(
+            shop,
+            f"{APRON}-{size}",
+            {
+                "product": APRON,
+                "name": f"{APRON_NAMES['fi']} {size}",
+                "attributes": {"size": size},
+                "price": APRON_PRICE,
+                "currency": "EUR",
+                "stock": stock,
+                "category": "textiles",
+            },
+            actor=actor,
+        )
+
+
+def _product(sku: str, locale: str, quantity: int = 1) -> dict:
+    """An order line of a catalogue product, named in the buyer's language (EUR orders only)."""
+    if sku.startswith(f"{APRON}-"):
+        size = sku.removeprefix(f"{APRON}-")
+        name, price, attributes = f"{APRON_NAMES[locale]} {size}", APRON_PRICE, {"size": size}
+    else:
+        names, price, attributes = next((n, p, a) for s, n, p, a in PRODUCTS if s == sku)
+        name = names[locale]
+    return {"sku": sku, "name": name, "quantity": quantity, "unit_price": price, "attributes": attributes}
+
+
+def _delivered_order(shop, number, locale, buyer, lines, *, placed_at, delivered_at, actor) -> Order:
+    """A euro order sent by Posti and delivered at ``delivered_at``: ready to be returned."""
+    _currency, _factor, country, city, postal, _carrier, tax = MARKETS[locale]
+    items = [{"id": f"L{i + 1}", "tax_rate": tax, **line} for i, line in enumerate(lines)]
+    shipping = 4900 if any(i["unit_price"] > 20000 for i in items) else 690
+    total = sum(i["unit_price"] * i["quantity"] for i in items) + shipping
+    document = {
+        "placed_at": placed_at.isoformat(),
+        "currency": "EUR",
+        "locale": locale,
+        "customer": {"email": buyer[1], "name": buyer[0]},
+        "items": items,
+        "shipping": {
+            "amount": shipping,
+            "address": {
+                "name": buyer[0],
+                "street": "Esimerkkikatu 5 A 3" if country == "FI" else "Storgatan 12",
+                "postal_code": postal,
+                "city": city,
+                "country": country,
+            },
+        },
+        "payment": {"provider": "simulated", "reference": f"sim_{number}", "method": "card", "captured": total},
+        "promised_delivery_date": (placed_at + timedelta(days=5)).date().isoformat(),
+    }
+    upsert_order(shop, number, document, actor=actor)
+    shipment = add_shipment(shop, number, {"carrier": "Posti", "tracking_number": f"JJFI{number}0001"}, actor=actor)
+    for status, at in (
+        ("info_received", placed_at + timedelta(hours=4)),
+        ("in_transit", placed_at + timedelta(hours=20)),
+        ("delivered", delivered_at),
+    ):
+        add_tracking_event(shop, shipment.id, {"status": status, "occurred_at": at.isoformat()}, actor=actor)
+    return get_order(shop.id, number)
+
+
+# The returns of the demo, each through the services (so the ledger, the stock and the audit
+# trail are as in real use): number, language, buyer index, what was bought, what goes back
+# (line, quantity, reason, resolution, exchange SKU), days ago delivered and asked, and where
+# the shop has taken it since.
+RETURNS = [
+    # Waiting for the shop: over the auto-approval limit, asked 12 days ago, so the refund is
+    # due within DUE_SOON_DAYS and the console warns.
+    ("100301", "fi", 1, ["OVEN-M20", "KETTLE-K1"], [("L1", 1, "defective", "refund", None)], 16, 12, "requested"),
+    # Approved at once (under 100 €): an apron in the wrong size exchanged for one in stock.
+    ("100302", "en", 0, ["APRON-S", "COFFEE-C5"], [("L1", 1, "wrong_size", "exchange", "APRON-L")], 5, 2, "approved"),
+    # Received and refunded through the ledger.
+    ("100303", "fi", 2, ["COFFEE-C5", "KETTLE-K1"], [("L1", 1, "changed_mind", "refund", None)], 11, 9, "refunded"),
+    # Rejected with a message to the buyer.
+    ("100304", "en", 1, ["VAC-R3"], [("L1", 1, "changed_mind", "refund", None)], 8, 6, "rejected"),
+]
+REJECTION_MESSAGE = (
+    "The robot vacuum came back used and without its charging station, so we cannot take it back. "
+    "Please contact us if it is faulty."
+)
+
+
+def _seed_returns(shop, actor: Actor, *, now: datetime) -> None:
+    """The featured order a buyer can return now, and returns in every state the shop handles."""
+    from portal.returns import services as returns
+
+    number, _state, locale, _label = next(f for f in FEATURED if f[1] == "returnable")
+    _delivered_order(
+        shop,
+        number,
+        locale,
+        BUYERS[locale][0],
+        [_product("APRON-M", locale), _product("KETTLE-K1", locale), _product("COFFEE-C5", locale)],
+        placed_at=now - timedelta(days=5),
+        delivered_at=now - timedelta(days=3),
+        actor=actor,
+    )
+    for number, locale, buyer_index, skus, lines, delivered_days, asked_days, outcome in RETURNS:
+        buyer = BUYERS[locale][buyer_index]
+        order = _delivered_order(
+            shop,
+            number,
+            locale,
+            buyer,
+            [_product(sku, locale) for sku in skus],
+            placed_at=now - timedelta(days=delivered_days + 2),
+            delivered_at=now - timedelta(days=delivered_days),
+            actor=actor,
+        )
+        buyer_actor = Actor(kind="buyer", id=order.customer_id, label=buyer[1], merchant_id=shop.id)
+        items = [
+            {"item_id": item_id, "quantity": quantity, "reason": reason, "resolution": resolution}
+            | ({"exchange_sku": exchange} if exchange else {})
+            for item_id, quantity, reason, resolution, exchange in lines
+        ]
+        ret = returns.request_return(order, {"items": items}, actor=buyer_actor, now=now - timedelta(days=asked_days))
+        if outcome in ("approved", "refunded") and ret.status == "requested":
+            ret = returns.approve(shop.id, ret.id, actor=actor)
+        if outcome == "refunded":
+            returns.receive(shop.id, ret.id, actor=actor)
+        elif outcome == "rejected":
+            returns.reject(shop.id, ret.id, {"message": REJECTION_MESSAGE}, actor=actor)
+
+
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
     """A settled price reduction, through the refund ledger and the simulated provider."""
     from portal.payments.services import request_refund
@@ -377,7 +554,8 @@ def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
 
 
 def _demo_links() -> list[tuple[str, str]]:
-    """The featured buyer links: late (fi), partly refunded (sv), out for delivery (en)."""
+    """The featured buyer links: late (fi), partly refunded (sv), out for delivery (en), and an
+    order whose buyer can start a return now (fi)."""
     links = []
     for number, _state, _locale, label in FEATURED:
         order = db.session.scalar(

@@ -12,7 +12,7 @@ import io
 import sys
 
 MINIMUM_PYTHON = (3, 11)
-DEBIAN_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
+DEBIAN_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
 
 def fail(paragraph: str) -> int:

@@ -83,18 +83,25 @@ def send_outbox_message(message_id: str) -> None:
     email["Message-ID"] = make_msgid(domain="apuri.localhost")
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    message.attempts += 1
     if message.attachments:
         from portal.documents import render_attachment
 
-        with force_locale(message.locale):
-            for attachment in message.attachments:
-                document = render_attachment(attachment)
-                if document is not None:
-                    maintype, subtype = document.mimetype.split("/")
-                    email.add_attachment(
-                        document.content, maintype=maintype, subtype=subtype, filename=document.filename
-                    )
-    message.attempts += 1
+        try:
+            with force_locale(message.locale):
+                for attachment in message.attachments:
+                    document = render_attachment(attachment)
+                    if document is not None:
+                        maintype, subtype = document.mimetype.split("/")
+                        email.add_attachment(
+                            document.content, maintype=maintype, subtype=subtype, filename=document.filename
+                        )
+        except Exception as exc:  # a document that cannot be made: recorded, retried like a send failure
+            message.status = "failed"
+            message.last_error = f"attachment: {exc}"[:500]
+            db.session.commit()
+            log.exception("mail %s: its attachment could not be rendered", message.id)
+            raise
     try:
         smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
         port = url.port or SMTP_DEFAULT_PORTS.get(url.scheme, 25)

@@ -92,7 +92,10 @@ def options(
         delivered_on=_delivered_on(order),
         returned=returned,
         categories=categories,
-        exchange_variants={sku: family.get(v.product, []) for sku, v in variants.items()},
+        # Only variants sold in the order's currency: a difference is money of one currency.
+        exchange_variants={
+            sku: [s for s in family.get(v.product, []) if s.currency == order.currency] for sku, v in variants.items()
+        },
     )
 
 

@@ -10,9 +10,13 @@ from portal.extensions import db
 from portal.payments.models import Refund
 from portal.returns.models import ReturnRequest
 from tests.browser.test_late_order_on_phone import OVERFLOWING, PHONE_WIDTH
-from tests.returns.conftest import delivered_order, variants  # noqa: F401  (fixtures)
+from tests.returns import conftest as returns_fixtures
 
 pytestmark = pytest.mark.browser
+
+# The returns tests' fixtures: a delivered order, and a catalogue of shoe sizes.
+delivered_order = returns_fixtures.delivered_order
+variants = returns_fixtures.variants
 
 
 def _fits(page) -> None:

@@ -1,24 +1,33 @@
-"""``flask seed-demo``: a demo shop with orders in every language and state, loaded once."""
+"""``flask seed-demo``: a demo shop with orders in every language and state, and returns in
+every state the shop handles, loaded once."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.accounts.services import authenticate
-from portal.demo import DEMO_PASSWORD, PRODUCTS, STAFF
+from portal.audit.models import AuditEntry
+from portal.catalogue.models import Variant
+from portal.demo import AUTO_APPROVE_MAX, DEMO_PASSWORD, PRODUCTS, RETURN_ADDRESS, STAFF
 from portal.extensions import db
 from portal.merchants.models import Merchant
+from portal.merchants.policy import effective_policy
 from portal.orders import policy
 from portal.orders.models import Order, OrderItem
 from portal.orders.services import merchant_today
 from portal.payments.models import Refund, RefundStatus
+from portal.returns import policy as return_rules
+from portal.returns import services as returns
+from portal.returns.models import ReturnRequest
 
 BASE = "http://127.0.0.1:5000"
 BUYER_LINK = re.compile(r"^\s+(http://127\.0\.0\.1:5000/o/\S+)$", re.MULTILINE)
 LINK_LABEL = re.compile(r"— (\d+)$", re.MULTILINE)
+FEATURED_NUMBERS = ["100101", "100102", "100103", "100104"]
 
 
 @pytest.fixture
@@ -41,7 +50,7 @@ def table_counts() -> dict[str, int]:
     }
 
 
-def test_seed_demo_prints_the_staff_logins_and_three_buyer_links(seed):
+def test_seed_demo_prints_the_staff_logins_and_four_buyer_links(seed):
     result = seed()
 
     assert result.stdout.startswith("Demo shop loaded.")
@@ -50,15 +59,15 @@ def test_seed_demo_prints_the_staff_logins_and_three_buyer_links(seed):
     for email, _role, _shop, _name in STAFF:
         assert email in result.stdout
         assert authenticate(email, DEMO_PASSWORD).email == email
-    assert len(BUYER_LINK.findall(result.stdout)) == 3
-    assert LINK_LABEL.findall(result.stdout) == ["100101", "100102", "100103"]
+    assert len(BUYER_LINK.findall(result.stdout)) == 4
+    assert LINK_LABEL.findall(result.stdout) == FEATURED_NUMBERS
 
 
 def test_each_printed_buyer_link_opens_its_order_page(seed, client):
     result = seed()
     links = BUYER_LINK.findall(result.stdout)
     numbers = LINK_LABEL.findall(result.stdout)
-    assert len(links) == len(numbers) == 3
+    assert len(links) == len(numbers) == 4
 
     for link, number in zip(links, numbers, strict=True):
         response = client.get(link.removeprefix(BASE), follow_redirects=True)
@@ -123,7 +132,7 @@ def test_running_seed_demo_twice_adds_nothing(seed, client):
     assert again.stdout.startswith("Demo shop already loaded.")
     assert table_counts() == before
     links = BUYER_LINK.findall(again.stdout)
-    assert LINK_LABEL.findall(again.stdout) == ["100101", "100102", "100103"]
+    assert LINK_LABEL.findall(again.stdout) == FEATURED_NUMBERS
     response = client.get(links[0].removeprefix(BASE), follow_redirects=True)
     assert response.request.path == "/s/kodinkone/orders/100101"
 
@@ -164,5 +173,134 @@ def test_printed_addresses_use_the_public_base_url(app, seed):
     result = seed()
 
     addresses = re.findall(r"https?://\S+", result.stdout)
-    assert len(addresses) == 6  # sign-in, three buyer links, lookup, sent mail
+    assert len(addresses) == 7  # sign-in, four buyer links, lookup, sent mail
     assert all(address.startswith("https://apuri.example.net/") for address in addresses), addresses
+
+
+def kodinkone() -> Merchant:
+    return db.session.scalar(select(Merchant).where(Merchant.slug == "kodinkone"))
+
+
+def demo_returns() -> dict[str, ReturnRequest]:
+    rows = db.session.scalars(select(ReturnRequest).join(Merchant).where(Merchant.slug == "kodinkone"))
+    return {ret.order.number: ret for ret in rows}
+
+
+def test_the_demo_shop_takes_returns_at_its_address_and_approves_small_ones_at_once(seed):
+    seed()
+
+    policy = effective_policy(kodinkone().policy)["returns"]
+
+    assert policy["return_address"] == RETURN_ADDRESS
+    assert policy["auto_approve_max"] == AUTO_APPROVE_MAX == 10000
+    assert policy["window_days"] == 30
+
+
+def test_the_demo_catalogue_has_an_apron_in_sizes_with_one_sold_out(seed):
+    seed()
+    shop = kodinkone()
+
+    aprons = {
+        v.attributes["size"]: v
+        for v in db.session.scalars(select(Variant).where(Variant.merchant_id == shop.id, Variant.product == "APRON"))
+    }
+
+    assert set(aprons) == {"S", "M", "L"}
+    assert aprons["M"].stock == 0
+    assert aprons["S"].stock > 0 and aprons["L"].stock > 0
+    assert len({v.price for v in aprons.values()}) == 1
+    skus = set(db.session.scalars(select(Variant.sku).where(Variant.merchant_id == shop.id)))
+    assert {sku for sku, _names, _price, _attributes in PRODUCTS} <= skus
+
+
+def test_the_featured_returnable_order_can_be_returned_now_with_an_exchange(seed, client):
+    result = seed()
+    (order,) = [o for o in all_orders() if o.number == "100104"]
+
+    eligibility = returns.options(order)
+
+    assert eligibility.allowed and eligibility.within_window
+    assert all(entry.allowed for entry in eligibility.items)
+    apron = next(entry for entry in eligibility.items if entry.item.sku == "APRON-M")
+    # Size M is sold out; S and L are in stock at the same price.
+    assert sorted(option.sku for option in apron.exchange_options) == ["APRON-L", "APRON-S"]
+    assert not returns.returns_of_order(order.id)
+
+    link = dict(zip(LINK_LABEL.findall(result.stdout), BUYER_LINK.findall(result.stdout), strict=True))["100104"]
+    page = client.get(link.removeprefix(BASE), follow_redirects=True)
+    assert page.request.path == "/s/kodinkone/orders/100104"
+    start = client.get("/s/kodinkone/orders/100104/return")
+    assert start.status_code == 200
+    assert "APRON-L" in start.get_data(as_text=True)
+
+
+def test_the_demo_has_returns_in_every_state_made_through_the_services(seed):
+    seed()
+
+    by_order = demo_returns()
+    states = {ret.status for ret in by_order.values()}
+
+    assert {"requested", "approved", "refunded", "rejected"} <= states
+    for ret in by_order.values():
+        actions = set(
+            db.session.scalars(
+                select(AuditEntry.action).where(AuditEntry.subject_type == "return", AuditEntry.subject_id == ret.id)
+            )
+        )
+        assert "return.requested" in actions, ret.number
+        assert {"requested": set(), "approved": {"return.approved"}, "refunded": {"return.received"}}.get(
+            ret.status, {f"return.{ret.status}"}
+        ) <= actions, (ret.number, actions)
+
+
+def test_the_refunded_demo_return_went_through_the_ledger(seed):
+    seed()
+    (ret,) = [r for r in demo_returns().values() if r.status == "refunded"]
+
+    refund = db.session.get(Refund, ret.refund_id)
+
+    assert refund is not None
+    assert (refund.source, refund.source_id, refund.status) == ("return", ret.id, RefundStatus.SUCCEEDED.value)
+    assert refund.amount == ret.refund_amount > 0
+    assert refund.amount < ret.order.payment.captured  # the rest of the order was kept
+
+
+def test_the_approved_demo_exchange_holds_its_size_in_stock(seed):
+    seed()
+    (ret,) = [r for r in demo_returns().values() if r.status == "approved"]
+
+    (item,) = ret.items
+    assert ret.auto_approved
+    assert (item.resolution, item.order_item.sku, item.exchange_sku) == ("exchange", "APRON-S", "APRON-L")
+    large = db.session.scalar(select(Variant).where(Variant.merchant_id == ret.merchant_id, Variant.sku == "APRON-L"))
+    assert (large.stock, large.reserved, large.available) == (6, 1, 5)  # six on the shelf, one held
+
+
+def test_a_demo_refund_is_due_soon_so_the_console_warns(seed):
+    seed()
+    shop = kodinkone()
+    today = merchant_today(shop)
+
+    due = {
+        ret.number: return_rules.due_state(ret.refund_due_on, today) for ret in demo_returns().values() if ret.is_open
+    }
+
+    assert "due_soon" in due.values(), due
+    assert "overdue" not in due.values(), due
+    (waiting,) = [r for r in demo_returns().values() if r.status == "requested"]
+    assert waiting.value > AUTO_APPROVE_MAX  # why the shop has to decide it
+    assert return_rules.due_state(waiting.refund_due_on, today) == "due_soon"
+    from portal.console.returns import due_note
+
+    with force_locale("en"):
+        note = due_note(waiting, today)
+    assert note is not None and note.state == "due_soon"
+    assert note.text.startswith("Refund due by")
+
+
+def test_the_rejected_demo_return_tells_the_buyer_why(seed):
+    seed()
+    (ret,) = [r for r in demo_returns().values() if r.status == "rejected"]
+
+    assert ret.decision_message
+    assert ret.value > AUTO_APPROVE_MAX

@@ -1,16 +1,32 @@
 """A fake Stripe API on loopback, for driving the real ``stripe`` library in tests.
 
-It answers ``POST /v1/refunds`` as Stripe does (form-encoded request, JSON refund object or
-``{"error": {...}}``), keeps Stripe's idempotency rule (a key answers with its first result, so
-a repeated key makes no second refund) and records every request: path, form fields and
-Idempotency-Key header. ``fail_next`` queues what the next requests meet:
+It answers as Stripe does (form-encoded request, JSON object or ``{"error": {...}}``):
+
+- ``POST /v1/refunds``: a refund;
+- ``GET /v1/payment_intents/{id}``, ``GET /v1/charges/{id}``: a payment the test made with
+  ``add_payment`` (with the buyer's ``customer`` and saved ``payment_method`` unless told
+  otherwise), or a PaymentIntent made here; 404 resource_missing for an unknown id;
+- ``GET /v1/payment_intents?customer=…``: the customer's PaymentIntents, newest first;
+- ``POST /v1/payment_intents``: a new PaymentIntent in ``intent_status`` (succeeded unless
+  told otherwise). Like Stripe, confirming one whose payment methods may redirect the buyer
+  needs a ``return_url`` or ``automatic_payment_methods[allow_redirects]=never``.
+
+It keeps Stripe's idempotency rule (a key answers with its first result, so a repeated key
+makes no second refund or PaymentIntent; a PaymentIntent key reused with other parameters is a
+400 idempotency_error) and records every request: method, path, form fields (the query string
+of a GET) and Idempotency-Key header. ``fail_next`` queues what the next requests of a method
+(POST unless told) meet:
 
 - ``"card_error"``: 402, type card_error, code card_declined (saved as the key's answer);
+- ``"card_declined"``, ``"insufficient_funds"`` (code card_declined, decline_code
+  insufficient_funds), ``"expired_card"``, ``"authentication_required"`` (what Stripe answers
+  an off-session payment the bank wants confirmed): 402 card errors for a new PaymentIntent,
+  which Stripe still makes (requires_payment_method, in the error) and saves as the key's answer;
 - ``"already_refunded"``: 400, invalid_request_error, code charge_already_refunded (saved);
-- ``"server_error"``: 500 before Stripe's idempotency layer (nothing saved, nothing refunded);
+- ``"server_error"``: 500 before Stripe's idempotency layer (nothing saved, nothing made);
 - ``"unauthorized"``: 401, the API key is not valid;
-- ``"slow"``: the refund is made and saved, but the answer comes only after ``delay`` seconds,
-  longer than the client's timeout: the caller never hears it.
+- ``"slow"``: the refund or PaymentIntent is made and saved, but the answer comes only after
+  ``delay`` seconds, longer than the client's timeout: the caller never hears it.
 
 Also builds signed webhook requests as Stripe does (``signed_headers``).
 """
@@ -24,11 +40,34 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
 WEBHOOK_SECRET = "whsec_test_secret"
+FAULTS = (
+    "card_error",
+    "card_declined",
+    "insufficient_funds",
+    "expired_card",
+    "authentication_required",
+    "already_refunded",
+    "server_error",
+    "unauthorized",
+    "slow",
+)
+# fault → (code, decline_code, message) of the 402 card error a new PaymentIntent meets.
+CARD_ERRORS = {
+    "card_error": ("card_declined", None, "Your card was declined."),
+    "card_declined": ("card_declined", None, "Your card was declined."),
+    "insufficient_funds": ("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+    "expired_card": ("expired_card", None, "Your card has expired."),
+    "authentication_required": (
+        "authentication_required",
+        "authentication_required",
+        "Your card was declined. This transaction requires authentication.",
+    ),
+}
 
 
 @dataclass
@@ -46,8 +85,13 @@ class FakeStripe:
     refund_status: str = "succeeded"  # the status new refunds get
     requests: list[Recorded] = field(default_factory=list)
     refunds: dict[str, dict] = field(default_factory=dict)  # id -> refund object
+    intent_status: str = "succeeded"  # the status new PaymentIntents get
+    intent_error: dict | None = None  # the last_payment_error new PaymentIntents get
+    intents: dict[str, dict] = field(default_factory=dict)  # id -> PaymentIntent made by POST
+    payments: dict[str, dict] = field(default_factory=dict)  # id -> original payment (add_payment)
     _answers: dict[str, tuple[int, dict]] = field(default_factory=dict)  # idempotency key -> first answer
-    _faults: list[str] = field(default_factory=list)
+    _intent_requests: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> first form
+    _faults: list[tuple[str, str]] = field(default_factory=list)  # (method, fault)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -61,13 +105,53 @@ class FakeStripe:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def fail_next(self, fault: str, times: int = 1) -> None:
-        assert fault in ("card_error", "already_refunded", "server_error", "unauthorized", "slow"), fault
+    def fail_next(self, fault: str, times: int = 1, *, method: str = "POST") -> None:
+        """The next ``times`` requests of ``method`` meet ``fault`` (other methods pass by)."""
+        assert fault in FAULTS, fault
         with self._lock:
-            self._faults.extend([fault] * times)
+            self._faults.extend([(method.upper(), fault)] * times)
 
     def refund_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == "/v1/refunds" and r.method == "POST"]
+
+    def intent_requests(self) -> list[Recorded]:
+        """The requests that create a PaymentIntent."""
+        return [r for r in self.requests if r.path == "/v1/payment_intents" and r.method == "POST"]
+
+    def forget_keys(self) -> None:
+        """What Stripe does with idempotency keys after 24 hours."""
+        with self._lock:
+            self._answers.clear()
+            self._intent_requests.clear()
+
+    def add_payment(
+        self,
+        reference: str = "pi_123",
+        *,
+        customer: str | None = "cus_buyer",
+        payment_method: str | None = "pm_saved_card",
+        amount: int = 94800,
+    ) -> dict:
+        """The order's original payment (a PaymentIntent ``pi_…``, else a Charge), as Stripe
+        keeps it; None leaves out the customer or the saved card."""
+        kind = "payment_intent" if reference.startswith("pi_") else "charge"
+        payment = {
+            "id": reference,
+            "object": kind,
+            "amount": amount,
+            "currency": "eur",
+            "customer": customer,
+            "payment_method": payment_method,
+            "status": "succeeded",
+            "created": int(time.time()) - 86400,
+            "metadata": {},
+        }
+        if kind == "payment_intent":
+            payment["setup_future_usage"] = "off_session" if customer and payment_method else None
+            payment["latest_charge"] = "ch_original"
+        with self._lock:
+            self.payments[reference] = payment
+        return payment
 
     def start(self) -> FakeStripe:
         fake = self
@@ -75,10 +159,16 @@ class FakeStripe:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode()
+                self._handle("POST", self.path, self.rfile.read(length).decode())
+
+            def do_GET(self):  # noqa: N802
+                url = urlsplit(self.path)
+                self._handle("GET", url.path, url.query)
+
+            def _handle(self, method: str, path: str, body: str) -> None:
                 recorded = Recorded(
-                    method="POST",
-                    path=self.path,
+                    method=method,
+                    path=path,
                     form=dict(parse_qsl(body, keep_blank_values=True)),
                     idempotency_key=self.headers.get("Idempotency-Key"),
                     authorization=self.headers.get("Authorization"),
@@ -121,17 +211,30 @@ class FakeStripe:
 
     # -- Stripe's side -----------------------------------------------------------------------
 
+    def _take_fault(self, method: str) -> str | None:
+        for i, (wanted, fault) in enumerate(self._faults):
+            if wanted == method:
+                del self._faults[i]
+                return fault
+        return None
+
     def _answer(self, recorded: Recorded) -> tuple[int, dict, float]:
         with self._lock:
             self.requests.append(recorded)
-            fault = self._faults.pop(0) if self._faults else None
-            if recorded.path != "/v1/refunds":
-                return 404, _error("invalid_request_error", "resource_missing", "Unrecognized request URL."), 0
+            fault = self._take_fault(recorded.method)
             if fault == "server_error":
                 return 500, _error("api_error", None, "An unknown error occurred."), 0
             if fault == "unauthorized":
                 return 401, _error("invalid_request_error", None, "Invalid API Key provided: sk_test_x"), 0
             delay = self.delay if fault == "slow" else 0
+            if recorded.method == "GET":
+                status, answer = self._read(recorded)
+                return status, answer, delay
+            if recorded.path == "/v1/payment_intents":
+                status, answer = self._create_intent(recorded, fault)
+                return status, answer, delay
+            if recorded.path != "/v1/refunds":
+                return 404, _error("invalid_request_error", "resource_missing", "Unrecognized request URL."), 0
             key = recorded.idempotency_key
             if key and key in self._answers:
                 status, answer = self._answers[key]
@@ -166,6 +269,98 @@ class FakeStripe:
         }
         self.refunds[refund_id] = refund
         return 200, refund
+
+    def _read(self, recorded: Recorded) -> tuple[int, dict]:
+        path = recorded.path
+        if path == "/v1/payment_intents":
+            return 200, self._list_intents(recorded.form)
+        for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge")):
+            object_id = path[len(prefix) :] if path.startswith(prefix) else ""
+            if object_id and "/" not in object_id:
+                found = self.payments.get(object_id) or self.intents.get(object_id)
+                if found is not None and found["object"] == kind:
+                    return 200, found
+                return 404, _error("invalid_request_error", "resource_missing", f"No such {kind}: '{object_id}'")
+        return 404, _error("invalid_request_error", "resource_missing", "Unrecognized request URL.")
+
+    def _list_intents(self, query: dict[str, str]) -> dict:
+        found = [
+            i
+            for i in reversed([*self.payments.values(), *self.intents.values()])  # newest first
+            if i["object"] == "payment_intent" and (not query.get("customer") or i["customer"] == query["customer"])
+        ]
+        after = query.get("starting_after")
+        if after:
+            ids = [i["id"] for i in found]
+            found = found[ids.index(after) + 1 :] if after in ids else []
+        limit = int(query.get("limit") or 10)
+        return {
+            "object": "list",
+            "url": "/v1/payment_intents",
+            "data": found[:limit],
+            "has_more": len(found) > limit,
+        }
+
+    def _create_intent(self, recorded: Recorded, fault: str | None) -> tuple[int, dict]:
+        form, key = recorded.form, recorded.idempotency_key
+        if key and key in self._answers:
+            if self._intent_requests.get(key) != form:
+                return 400, _error(
+                    "idempotency_error",
+                    None,
+                    f"Keys for idempotent requests can only be used with the same parameters they were first "
+                    f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+                )
+            return self._answers[key]
+        status, answer = self._decide_intent(form, fault)
+        if key:
+            self._answers[key] = (status, answer)
+            self._intent_requests[key] = form
+        return status, answer
+
+    def _decide_intent(self, form: dict[str, str], fault: str | None) -> tuple[int, dict]:
+        if not form.get("amount") or not form.get("currency"):
+            return 400, _error("invalid_request_error", "parameter_missing", "Missing required param: amount.")
+        redirects = form.get("automatic_payment_methods[allow_redirects]", "always")
+        if form.get("confirm") == "true" and redirects != "never" and not form.get("return_url"):
+            return 400, _error(
+                "invalid_request_error",
+                None,
+                "A `return_url` must be specified because this Payment Intent is configured to automatically "
+                "accept the payment methods enabled in the Dashboard, some of which may require a full page "
+                "redirect to succeed.",
+            )
+        card_error = CARD_ERRORS.get(fault or "")
+        last_error = self.intent_error
+        if card_error is not None:
+            code, decline_code, message = card_error
+            last_error = {"type": "card_error", "code": code, "message": message}
+            if decline_code:
+                last_error["decline_code"] = decline_code
+        intent_id = f"pi_{next(self._ids):06d}"
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "customer": form.get("customer"),
+            "payment_method": form.get("payment_method"),
+            "confirmation_method": "automatic",
+            "capture_method": "automatic",
+            "created": int(time.time()),
+            "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
+            "status": "requires_payment_method" if card_error else self.intent_status,
+            "last_payment_error": last_error,
+            "latest_charge": f"ch_{intent_id[3:]}",
+        }
+        self.intents[intent_id] = intent
+        if card_error is not None:
+            error = _error("card_error", card_error[0], card_error[2])
+            error["error"].update({"payment_intent": intent, "charge": intent["latest_charge"]})
+            if card_error[1]:
+                error["error"]["decline_code"] = card_error[1]
+            return 402, error
+        return 200, intent
 
 
 def _error(kind: str, code: str | None, message: str) -> dict:

@@ -472,3 +472,10 @@ def test_a_rejected_exchange_gives_the_paid_difference_back_once(app, make_merch
     assert db.session.get(ReturnRequest, ret.id).difference_status == "refunded"
     assert _refunds(order) == [(2000, "return", "succeeded")]
     assert _stock("SHOE-45") == 4
+
+
+def test_exchanges_are_only_offered_in_the_orders_currency(app, make_merchant, delivered_order, variants):
+    shop = make_merchant()
+    variants(shop)  # priced in euros
+    order = delivered_order(shop, currency="SEK")
+    assert services.options(order).item("L2").exchange_options == []

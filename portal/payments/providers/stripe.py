@@ -14,6 +14,24 @@ refunds twice. Stripe's answers become the ledger's words:
   sent again later;
 - the key refused (``AuthenticationError``, ``PermissionError``) → ``ProviderMisconfigured``.
 
+A charge (the buyer pays e.g. the price difference of an exchange) goes, off-session, on the
+card saved with the order's original payment: its PaymentIntent (or Charge) names the Stripe
+customer and payment method; without them there is no card to charge (``no_saved_card``). A
+new PaymentIntent is created and confirmed at once with the ledger row's key, and answered:
+
+- succeeded → succeeded; processing → pending; requires_action / requires_payment_method /
+  requires_confirmation → failed (the bank wants the buyer to confirm, which cannot be done
+  off-session, unless Stripe's ``last_payment_error`` says why); canceled → failed;
+- a refusal (``CardError``: declined, insufficient funds, authentication required…;
+  ``InvalidRequestError``) → failed with Stripe's code (the ``decline_code`` when there is one)
+  and a text for the buyer;
+- no answer, or the key refused: as for refunds.
+
+Stripe forgets an idempotency key after 24 hours, and a charge may stay pending longer
+(processing, or reconcile asking again after an outage): before creating, the customer's
+PaymentIntents are looked through for one carrying the key in its metadata, and an intent
+found answers (in its current status) instead of a second one being made.
+
 Events (``POST /api/v1/webhooks/stripe``) are verified with the signing secret and applied by
 the ledger (``portal.payments.services.process_provider_event``).
 """
@@ -28,7 +46,7 @@ import stripe
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import DomainError
-from portal.payments.providers import ProviderMisconfigured, ProviderRefund, ProviderUnavailable
+from portal.payments.providers import ProviderCharge, ProviderMisconfigured, ProviderRefund, ProviderUnavailable
 from portal.payments.services import ProviderRefundEvent
 
 log = logging.getLogger(__name__)
@@ -62,6 +80,42 @@ FAILURE_MESSAGES = {
     "payment_intent_unexpected_state": _l("The payment cannot be refunded in its current state."),
 }
 
+# A new PaymentIntent's status → the charge ledger's (any other status: pending).
+_CHARGE_STATUSES = {
+    "succeeded": "succeeded",
+    "processing": "pending",
+    "requires_action": "failed",
+    "requires_payment_method": "failed",
+    "requires_confirmation": "failed",
+    "canceled": "failed",
+}
+
+# Why a charge of the buyer's card failed, said for the buyer. Stripe asks that a lost, stolen
+# or fraud-suspected card be told to the buyer as a plain decline.
+_DECLINED = _l("The card was declined.")
+CHARGE_FAILURE_MESSAGES = {
+    "card_declined": _DECLINED,
+    "generic_decline": _DECLINED,
+    "do_not_honor": _DECLINED,
+    "lost_card": _DECLINED,
+    "stolen_card": _DECLINED,
+    "pickup_card": _DECLINED,
+    "fraudulent": _DECLINED,
+    "merchant_blacklist": _DECLINED,
+    "insufficient_funds": _l("The card has insufficient funds."),
+    "authentication_required": _l("The bank wants you to confirm the payment, which cannot be done here."),
+    "expired_card": _l("The card has expired."),
+    "card_velocity_exceeded": _l("The card's spending limit has been reached."),
+    "processing_error": _l("The card could not be charged because of a processing error."),
+    "no_saved_card": _l(
+        "The card used for the order was not saved for later payments, so the difference cannot be charged "
+        "automatically."
+    ),
+    "resource_missing": _l("The order's payment was not found at Stripe, so the difference cannot be charged."),
+    "amount_too_small": _l("The amount is too small to be charged to a card."),
+    "canceled": _l("The payment was cancelled."),
+}
+
 # The events that speak of refunds (``charge.refund.updated`` is the older name of ``refund.updated``).
 REFUND_EVENTS = ("refund.updated", "refund.failed", "charge.refund.updated")
 CHARGE_EVENTS = ("charge.refunded",)
@@ -88,6 +142,21 @@ def _failure_message(code: str | None, detail: str | None = None) -> str | None:
     if detail:
         return str(_l("Stripe refused the refund: %(detail)s", detail=detail))
     return code
+
+
+def _charge_failure_message(*codes: str | None) -> str:
+    for code in codes:
+        message = CHARGE_FAILURE_MESSAGES.get(code or "")
+        if message is not None:
+            return str(message)
+    return str(_l("The card could not be charged."))
+
+
+def _id(value: Any) -> str | None:
+    """An id, whether Stripe gave it as is or expanded into its object."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def _setting(config: Mapping[str, Any], name: str, default: float, convert: type) -> Any:
@@ -160,6 +229,99 @@ class StripeProvider:
             log.warning("stripe gave no answer for refund %s: %s", idempotency_key, exc.__class__.__name__)
             raise ProviderUnavailable() from exc
         return refund_answer(refund.to_dict())
+
+    def charge(
+        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> ProviderCharge:
+        try:
+            customer, payment_method = self._saved_card(payment_reference)
+            if customer is None or payment_method is None:
+                log.info("charge %s: payment %s has no saved card", idempotency_key, payment_reference)
+                return ProviderCharge(
+                    reference=None,
+                    status="failed",
+                    failure_code="no_saved_card",
+                    failure_message=_charge_failure_message("no_saved_card"),
+                )
+            made = self._intent_with_key(customer, idempotency_key)
+            if made is not None:  # asked before (Stripe may have forgotten the key): no second charge
+                return charge_answer(made)
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "customer": customer,
+                    "payment_method": payment_method,
+                    "off_session": True,
+                    "confirm": True,
+                    # Nobody is there to follow a redirect: only methods that need none.
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                    "metadata": {**metadata, "apuri_idempotency_key": idempotency_key},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except (stripe.CardError, stripe.InvalidRequestError) as exc:
+            # A refusal: Stripe charged nothing for this key and will answer it the same way again.
+            error = exc.error.to_dict() if exc.error is not None else {}
+            decline_code = _text(error.get("decline_code"))
+            code = decline_code or exc.code or "invalid_request"
+            log.info("stripe refused charge %s: %s (%s)", idempotency_key, code, exc.user_message)
+            return ProviderCharge(
+                reference=_id(error.get("payment_intent")),  # the unpaid intent Stripe made, if any
+                status="failed",
+                failure_code=code[:64],
+                failure_message=_charge_failure_message(decline_code, exc.code),
+            )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            log.error("stripe refused the API key for charge %s: %s", idempotency_key, exc.user_message)
+            raise ProviderMisconfigured(_l("Stripe refused the API key: check STRIPE_SECRET_KEY.")) from exc
+        except stripe.StripeError as exc:
+            # No answer we can trust: the charge may or may not exist. The same key asks again later.
+            log.warning("stripe gave no answer for charge %s: %s", idempotency_key, exc.__class__.__name__)
+            raise ProviderUnavailable(
+                _l("The payment provider did not answer. The charge will be retried automatically.")
+            ) from exc
+        return charge_answer(intent.to_dict())
+
+    def _saved_card(self, payment_reference: str) -> tuple[str | None, str | None]:
+        """The Stripe customer and payment method of the order's original payment."""
+        if payment_reference.startswith(("ch_", "py_")):
+            payment = self.client.v1.charges.retrieve(payment_reference)
+        else:
+            payment = self.client.v1.payment_intents.retrieve(payment_reference)
+        values = payment.to_dict()
+        return _id(values.get("customer")), _id(values.get("payment_method"))
+
+    def _intent_with_key(self, customer: str, idempotency_key: str, scan: int = 300) -> dict[str, Any] | None:
+        """The customer's PaymentIntent made with this key, if any (newest first, the last ``scan``)."""
+        page = self.client.v1.payment_intents.list(params={"customer": customer, "limit": 100})
+        for seen, intent in enumerate(page.auto_paging_iter()):
+            if seen >= scan:
+                break
+            values = intent.to_dict()
+            if (values.get("metadata") or {}).get("apuri_idempotency_key") == idempotency_key:
+                return values
+        return None
+
+
+def charge_answer(intent: Mapping[str, Any]) -> ProviderCharge:
+    """A Stripe PaymentIntent made for a charge as the charge ledger's answer."""
+    status = _CHARGE_STATUSES.get(str(intent.get("status")), "pending")
+    if status != "failed":
+        return ProviderCharge(reference=intent.get("id"), status=status)
+    error = intent.get("last_payment_error")
+    error = error if isinstance(error, Mapping) else {}
+    decline_code, error_code = _text(error.get("decline_code")), _text(error.get("code"))
+    # Without a reason: a canceled intent was cancelled at Stripe (e.g. by the shop's staff); the
+    # others wait for the buyer, which off-session means authentication the bank wants.
+    fallback = "canceled" if intent.get("status") == "canceled" else "authentication_required"
+    code = decline_code or error_code or fallback
+    return ProviderCharge(
+        reference=intent.get("id"),
+        status="failed",
+        failure_code=code[:64],
+        failure_message=_charge_failure_message(decline_code, error_code, code),
+    )
 
 
 def refund_answer(refund: Mapping[str, Any]) -> ProviderRefund:
