@@ -43,10 +43,12 @@ def test_every_string_is_translated(language, messages):
     broken = []
     for msgid in sorted(messages):
         entry = catalog.get(msgid)
-        if entry is None or not entry.string or entry.fuzzy:
+        # A plural message has one translation per plural form of the language.
+        forms = entry.string if entry is not None and isinstance(entry.string, tuple) else (entry and entry.string,)
+        if entry is None or not all(forms) or entry.fuzzy:
             missing.append(msgid)
             continue
-        if set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(entry.string)):
+        if any(set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(form)) for form in forms):
             broken.append(msgid)
     assert not missing, f"{len(missing)} strings lack a {language} translation, e.g. {missing[:5]}"
     assert not broken, f"{language} translations with different placeholders: {broken[:5]}"
