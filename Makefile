@@ -13,6 +13,9 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist; each file stays on one worker, each worker has its own database).
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 POSTGRES_URL ?= postgresql+psycopg:///test
 TRANSLATIONS_DIR ?= portal/translations
 LANGUAGES := fi sv da nb is en
@@ -81,8 +84,8 @@ run: seed ## Set everything up and serve the demo at http://127.0.0.1:5000/
 test: test-venv ## Run the whole test suite (SQLite; DATABASE_URL=... for another database)
 	@echo "==> Checking the system libraries for PDFs (WeasyPrint, Pango)"
 	@$(BIN)/python scripts/check_system.py
-	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"
-	@$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite} with $(PYTEST_WORKERS) workers"
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-pg: ## Run the whole test suite on PostgreSQL (postgresql+psycopg:///test)
 	@DATABASE_URL=$(POSTGRES_URL) $(MAKE) --no-print-directory test

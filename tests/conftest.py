@@ -43,10 +43,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist each worker gets its own PostgreSQL database beside ``url``'s
+    (``test`` → ``test_gw0``), made once on the same server; they never drop each other's tables."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(db.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists is None:
+                conn.execute(db.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if ON_POSTGRES:
-        return DATABASE_URL
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(DATABASE_URL, worker) if worker else DATABASE_URL
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
