@@ -3,6 +3,7 @@
     python bench/profile_order_page.py                 # with the rendered-page cache (as served)
     python bench/profile_order_page.py --no-cache      # every request renders the page
     python bench/profile_order_page.py --bare          # the bare Flask app, for comparison
+    python bench/profile_order_page.py --time-only     # no profiler, just the time per request
 
 Uses a throw-away SQLite database (or DATABASE_URL) prepared by bench/prepare.py.
 """
@@ -31,6 +32,7 @@ def main() -> int:
     parser.add_argument("--bare", action="store_true", help="profile bench/bare_app.py instead")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
+    parser.add_argument("--time-only", action="store_true", help="no profiler: the time per request only")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="apuri-profile-")
@@ -72,6 +74,13 @@ def profile(args: argparse.Namespace, workdir: str) -> int:
 
     for _ in range(50):  # warm up: imports, compiled templates, the page cache
         assert client.get(url).status_code == 200
+    if args.time_only:
+        started = time.perf_counter()
+        for _ in range(args.requests):
+            client.get(url)
+        elapsed = time.perf_counter() - started
+        print(f"{args.requests} requests to {url}: {elapsed / args.requests * 1000:.3f} ms each")
+        return 0
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
