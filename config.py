@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -55,6 +56,15 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Apuri <no-reply@apuri.localhost>")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
+    # Claim photos (portal/photos.py): limits checked before anything is decoded or stored.
+    # The largest request body (a claim's photos are the largest): Flask answers 413 beyond it.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))  # one file
+    PHOTO_MAX_FILES = int(os.environ.get("PHOTO_MAX_FILES", "5"))  # per claim
+    CLAIM_MAX_BYTES = int(os.environ.get("CLAIM_MAX_BYTES", str(30 * 1024 * 1024)))  # all photos of a claim
+    PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))  # read from the header
+    PHOTO_MAX_SIDE = int(os.environ.get("PHOTO_MAX_SIDE", "2560"))  # longest side once re-encoded
+    PHOTO_THUMB_SIDE = int(os.environ.get("PHOTO_THUMB_SIDE", "480"))
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
     # Stripe (portal/payments/providers/stripe.py): needed only for orders paid through Stripe.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
@@ -117,6 +127,8 @@ class TestingConfig(Config):
     REDIS_URL = None
     SMTP_URL = None
     SQLALCHEMY_RECORD_QUERIES = True
+    # Photos written by tests go to a throw-away folder, never the project's uploads/.
+    UPLOAD_ROOT = os.environ.get("TEST_UPLOAD_ROOT") or tempfile.mkdtemp(prefix="apuri-test-uploads-")
 
 
 CONFIGS = {

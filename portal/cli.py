@@ -57,7 +57,7 @@ payments_cli = AppGroup("payments", help="The refund ledger.")
 @click.command("seed-demo")
 @domain_errors_exit
 def seed_demo_command() -> None:
-    """Load the demo shop (once) and print the staff logins and four buyer links."""
+    """Load the demo shop (once) and print the staff logins and five buyer links."""
     from flask import current_app
 
     from portal.demo import DEMO_PASSWORD, seed_demo

@@ -171,6 +171,7 @@ FEATURED = [
     ("100102", "partly_refunded", "sv", "Delvis återbetald order (sv)"),
     ("100103", "out_for_delivery", "en", "Out for delivery (en)"),
     ("100104", "returnable", "fi", "Palautuksen voi aloittaa nyt (fi)"),
+    ("100105", "claimable", "fi", "Naarmu uudessa jääkaapissa: ilmoita virheestä (fi)"),
 ]
 
 # Where Pohjolan Kodinkone takes returns, and up to what value it approves them at once.
@@ -272,8 +273,8 @@ def _seed(now: datetime, actor: Actor) -> None:
 
     for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]
-        if state == "returnable":
-            continue  # with the returns, below
+        if state in ("returnable", "claimable"):
+            continue  # with the returns and the claims, below
         _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor, now=now)
     number = 100200
     languages = list(MARKETS)
@@ -294,6 +295,7 @@ def _seed(now: datetime, actor: Actor) -> None:
             now=now,
         )
     _seed_returns(shop, actor, now=now)
+    _seed_claims(shop, actor, now=now)
     for index in range(4):
         _demo_order(
             second,
@@ -546,6 +548,87 @@ def _seed_returns(shop, actor: Actor, *, now: datetime) -> None:
             returns.reject(shop.id, ret.id, {"message": REJECTION_MESSAGE}, actor=actor)
 
 
+# Defect claims: an open one waiting for the shop (accept it in one click), and one where the
+# shop countered and the buyer has to answer.
+CLAIMS = [
+    (
+        "100401",
+        "fi",
+        1,
+        "FRIDGE-A200",
+        "Oven alareunassa on noin 10 cm pitkä naarmu. Huomasin sen asennuksen jälkeen.",
+        20000,
+        None,
+    ),
+    (
+        "100402",
+        "en",
+        0,
+        "OVEN-M20",
+        "The glass door has a chip in the lower left corner; it was there when we unpacked it.",
+        4000,
+        (2500, "We can offer 25 € for the chip; the door works normally."),
+    ),
+]
+
+
+def _scratch_photo(seed: int):
+    """A made-up photo of a scratched steel door, through the same pipeline as a buyer's."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from portal.photos import accept_photo
+
+    image = Image.new("RGB", (1200, 900), (196, 200, 204))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, 900, 6):  # brushed steel
+        shade = 190 + (y * 7 + seed * 13) % 14
+        draw.line([(0, y), (1200, y)], fill=(shade, shade + 3, shade + 6), width=3)
+    draw.line([(380, 520 + seed * 20), (820, 455 + seed * 20)], fill=(70, 72, 76), width=7)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return accept_photo(buffer.getvalue(), filename=f"scratch-{seed}.jpg")
+
+
+def _seed_claims(shop, actor: Actor, *, now: datetime) -> None:
+    from portal.claims import services as claims
+
+    number, _state, locale, _label = next(f for f in FEATURED if f[1] == "claimable")
+    _delivered_order(
+        shop,
+        number,
+        locale,
+        BUYERS[locale][0],
+        [_product("FRIDGE-A200", locale)],
+        placed_at=now - timedelta(days=3),
+        delivered_at=now - timedelta(days=1),
+        actor=actor,
+    )
+    for number, locale, buyer_index, sku, description, amount, counter in CLAIMS:
+        buyer = BUYERS[locale][buyer_index]
+        order = _delivered_order(
+            shop,
+            number,
+            locale,
+            buyer,
+            [_product(sku, locale)],
+            placed_at=now - timedelta(days=6),
+            delivered_at=now - timedelta(days=4),
+            actor=actor,
+        )
+        buyer_actor = Actor(kind="buyer", id=order.customer_id, label=buyer[1], merchant_id=shop.id)
+        claim = claims.open_claim(
+            order,
+            {"item_id": "L1", "description": description, "remedy": "price_reduction", "proposed_amount": amount},
+            photos=[_scratch_photo(0), _scratch_photo(1)],
+            actor=buyer_actor,
+            now=now - timedelta(hours=20),
+        )
+        if counter:
+            claims.counter(shop.id, claim.id, {"amount": counter[0], "message": counter[1]}, actor=actor)
+
+
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
     """A settled price reduction, through the refund ledger and the simulated provider."""
     from portal.payments.services import request_refund
@@ -554,8 +637,8 @@ def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
 
 
 def _demo_links() -> list[tuple[str, str]]:
-    """The featured buyer links: late (fi), partly refunded (sv), out for delivery (en), and an
-    order whose buyer can start a return now (fi)."""
+    """The featured buyer links: late (fi), partly refunded (sv), out for delivery (en), an
+    order whose buyer can start a return now (fi), and a new fridge with a scratch to claim (fi)."""
     links = []
     for number, _state, _locale, label in FEATURED:
         order = db.session.scalar(

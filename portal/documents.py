@@ -128,4 +128,12 @@ def render_attachment(spec: dict) -> Document | None:
         if ret is None:
             return None
         return Document(slip_filename(ret), "application/pdf", return_slip_pdf(ret))
+    if spec.get("kind") == "claim_thumb":
+        from portal.claims.models import ClaimPhoto
+        from portal.storage import get_storage
+
+        photo = db.session.get(ClaimPhoto, spec.get("id"))
+        if photo is None:
+            return None
+        return Document(f"photo-{photo.position + 1}.jpg", "image/jpeg", get_storage().open(photo.thumb_key))
     return None

@@ -1,8 +1,9 @@
 """What a buyer may do with an order now, each with the reason in plain words when not.
 
 Pure: takes the order summary, touches no database. Returns and cancelling follow the order's
-return eligibility (``summary.return_options``); claims and instalments are answered "not yet"
-until their capabilities arrive. When the HTML order page needs the same answers, this belongs
+return eligibility (``summary.return_options``), claims the order's claim options
+(``portal.claims.services.options``, given by the caller); instalments are answered "not yet"
+until that capability arrives. When the HTML order page needs the same answers, this belongs
 beside ``portal.buyers.services.summarise``.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from portal.buyers.services import OrderSummary
+from portal.claims.services import ClaimOptions
 from portal.merchants.policy import effective_policy
 
 
@@ -53,13 +55,21 @@ def _cancel(summary: OrderSummary) -> Action:
     return Action(True)
 
 
-def buyer_actions(summary: OrderSummary) -> dict[str, Action]:
+def _claim(options: ClaimOptions | None) -> Action:
+    if options is None:
+        return Action(False, str(_l("Reporting a defect is not available in this portal yet.")))
+    if options.allowed:
+        return Action(True)
+    return Action(False, options.reason)
+
+
+def buyer_actions(summary: OrderSummary, *, claim_options: ClaimOptions | None = None) -> dict[str, Action]:
     shipped = bool(summary.order.shipments)
     return {
         "track": Action(True) if shipped else Action(False, str(_l("The order has not been shipped yet."))),
         "contact_shop": Action(True),
         "return": _return(summary),
         "cancel": _cancel(summary),
-        "claim": Action(False, str(_l("Reporting a defect is not available in this portal yet."))),
+        "claim": _claim(claim_options if claim_options is not None else getattr(summary, "claim_options", None)),
         "instalments": Action(False, str(_l("Paying in instalments is not available in this portal yet."))),
     }

@@ -42,6 +42,8 @@ class Operation:
     tag: str
     description: str = ""
     body: Schema = None
+    # multipart/form-data for uploads (the body is then a NamedSchema of the form's fields).
+    body_media_type: str = "application/json"
     responses: dict[int, tuple[str, Schema]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
     headers: dict[int, dict[str, dict]] = field(default_factory=dict)
@@ -53,6 +55,7 @@ def document(
     tag: str,
     responses: dict[int, tuple[str, Schema]],
     body: Schema = None,
+    body_media_type: str = "application/json",
     description: str = "",
     errors: dict[int, str] | None = None,
     headers: dict[int, dict[str, dict]] | None = None,
@@ -66,6 +69,7 @@ def document(
             tag=tag,
             description=description,
             body=body,
+            body_media_type=body_media_type,
             responses=responses,
             errors=errors or {},
             headers=headers or {},
@@ -226,11 +230,14 @@ def _operation(endpoint: str, rule, view, operation: Operation, refs: dict) -> d
     if rule.arguments:
         errors[404] = _STANDARD_ERRORS[404]
     if operation.body is not None:
-        spec["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(operation.body, refs)}},
-        }
-        errors.update({status: _STANDARD_ERRORS[status] for status in (400, 413, 415, 422)})
+        media_type = operation.body_media_type
+        spec["requestBody"] = {"required": True, "content": {media_type: {"schema": _ref(operation.body, refs)}}}
+        if media_type == "application/json":
+            errors.update({status: _STANDARD_ERRORS[status] for status in (400, 413, 415, 422)})
+        else:
+            errors.update(
+                {413: _STANDARD_ERRORS[413], 415: f"The body is not {media_type}.", 422: _STANDARD_ERRORS[422]}
+            )
     errors.update(operation.errors)
     responses: dict[str, Any] = {}
     for status, (description, schema) in sorted(operation.responses.items()):

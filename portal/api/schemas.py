@@ -295,6 +295,103 @@ class ReturnOptionsOut(Out):
     resolutions: list[CodeLabelOut] = Field(description="refund, store_credit and exchange.")
 
 
+# -- claims ---------------------------------------------------------------------------------
+
+
+class ClaimItemOut(Out):
+    item_id: str = Field(description="The order line's id, as sent in the order body.")
+    sku: str
+    name: str
+    unit_price: MoneyOut = Field(description="What was paid for one, as on the order.")
+
+
+class ClaimOfferOut(Out):
+    """One step of the negotiation."""
+
+    by: str = Field(description="buyer (the proposal) or merchant (a counter-offer or the rejection).")
+    amount: MoneyOut = Field(description="The money back proposed; 0 for a replacement, a repair or a rejection.")
+    message: str
+    status: str = Field(
+        description="open (waiting for an answer), accepted, declined, superseded (a newer offer replaced it) "
+        "or rejection (the shop's no, with its message)."
+    )
+    created_at: Timestamp
+    decided_at: Timestamp | None
+
+
+class ClaimPhotoOut(Out):
+    """A photo as Apuri re-encoded it: a JPEG without metadata, and its thumbnail."""
+
+    id: str
+    url: str = Field(description="The photo (image/jpeg), with the same credentials as the claim.")
+    thumbnail_url: str = Field(description="A small version (image/jpeg), for lists.")
+    width: int
+    height: int
+
+
+class ClaimOut(Out):
+    """A defect claim: what is wrong with which item, what the buyer wants, and the negotiation."""
+
+    id: str
+    number: str = Field(examples=["1001-C1"])
+    order: str = Field(description="The order's number.")
+    item: ClaimItemOut
+    status: str = Field(
+        description="open (the shop's turn), countered (the buyer's turn), accepted, resolved, "
+        "escalated (with support) or withdrawn."
+    )
+    status_label: str
+    remedy: str = Field(description="price_reduction, replacement, repair or cancel.")
+    remedy_label: str
+    description: str = Field(description="The buyer's own words about the defect.")
+    noticed_on: date | None = Field(description="When the buyer noticed the defect, if they said.")
+    answer_due_at: Timestamp = Field(description="The shop's answer is due by then (the shop's SLA).")
+    auto_accepted: bool = Field(description="Accepted at once by the shop's auto-accept rule.")
+    agreed_amount: MoneyOut = Field(
+        description="The money back agreed (0 until accepted, and for a replacement or repair)."
+    )
+    refund_id: str | None = Field(description="The refund in GET /api/v1/refunds.")
+    refund_status: str | None = Field(description="pending, succeeded or failed.")
+    offers: list[ClaimOfferOut] = Field(description="Oldest first.")
+    photos: list[ClaimPhotoOut]
+    created_at: Timestamp
+    accepted_at: Timestamp | None
+    escalated_at: Timestamp | None
+    resolved_at: Timestamp | None
+
+
+class ClaimListOut(Out):
+    claims: list[ClaimOut]
+    next: str | None = Field(description="Cursor for the next page (?cursor=); null on the last page.")
+
+
+class ClaimSuggestionOut(Out):
+    percent: int
+    amount: MoneyOut
+
+
+class ClaimableItemOut(Out):
+    item_id: str
+    allowed: bool
+    reason: str | None = Field(description="Why not, in plain words; null when allowed.")
+    max_amount: MoneyOut = Field(description="The most this item can still get back (price reduction or cancel).")
+    suggestions: list[ClaimSuggestionOut] = Field(description="10, 20 and 30 % of the item's price, where they fit.")
+
+
+class ClaimOptionsOut(Out):
+    """What the buyer may claim now, and their rights, for building a claim form."""
+
+    allowed: bool
+    reason: str | None = Field(description="Why no defect can be reported now, in plain words; null when allowed.")
+    delivered_on: date | None
+    claim_until: date | None = Field(description="The end of the shop's claim period.")
+    presumption_until: date | None = Field(
+        description="Until then a defect is presumed to have been there at delivery."
+    )
+    items: list[ClaimableItemOut]
+    remedies: list[CodeLabelOut]
+
+
 # -- catalogue ------------------------------------------------------------------------------
 
 
@@ -336,7 +433,7 @@ class OrderOut(Out):
     shipments: list[ShipmentOut]
     refunds: list[MerchantRefundOut]
     returns: list[ReturnOut] = Field(description="The order's returns, oldest first.")
-    claims: list[dict[str, Any]]
+    claims: list[ClaimOut] = Field(description="The order's claims, oldest first.")
     plan: dict[str, Any] | None = Field(description="The instalment plan, when the buyer has one.")
     created_at: Timestamp
     updated_at: Timestamp
@@ -366,7 +463,7 @@ class BuyerActionsOut(Out):
     contact_shop: ActionOut
     return_: ActionOut = Field(alias="return")
     cancel: ActionOut = Field(description="Cancel the whole order before it is sent, where the shop allows it.")
-    claim: ActionOut
+    claim: ActionOut = Field(description="Report a defect of a delivered item (see `claim_options`).")
     instalments: ActionOut
 
 
@@ -420,7 +517,8 @@ class BuyerOrderOut(Out):
     refunds: list[RefundOut]
     returns: list[ReturnOut] = Field(description="The order's returns, oldest first.")
     return_options: ReturnOptionsOut
-    claims: list[dict[str, Any]]
+    claims: list[ClaimOut] = Field(description="The order's claims, oldest first.")
+    claim_options: ClaimOptionsOut
     plan: dict[str, Any] | None
     actions: BuyerActionsOut
 

@@ -14,6 +14,10 @@ from portal.api import schemas
 from portal.api.actions import buyer_actions
 from portal.buyers.services import OrderSummary, payment_method_label
 from portal.catalogue.models import Variant
+from portal.claims import policy as claim_rules
+from portal.claims import services as claim_services
+from portal.claims.models import Claim, ClaimPhoto
+from portal.claims.services import ClaimOptions, ClaimPage
 from portal.merchants.models import Merchant
 from portal.merchants.policy import effective_policy
 from portal.orders.models import Order, OrderItem, Shipment, TrackingEvent
@@ -306,6 +310,121 @@ def _return_options(options: Eligibility, currency: str, returns_policy: dict) -
     )
 
 
+# -- claims ---------------------------------------------------------------------------------
+
+# Photo URLs by audience: the shop's key and the buyer's token each have their own endpoint.
+_PHOTO_ENDPOINTS = {"merchant": "api.claim_photo", "buyer": "api.buyer_claim_photo"}
+
+
+def _claim_photo(photo: ClaimPhoto, audience: str) -> schemas.ClaimPhotoOut:
+    endpoint = _PHOTO_ENDPOINTS[audience]
+    return schemas.ClaimPhotoOut(
+        id=photo.id,
+        url=external_url(endpoint, claim_id=photo.claim_id, photo_id=photo.id),
+        thumbnail_url=external_url(endpoint, claim_id=photo.claim_id, photo_id=photo.id, size="thumb"),
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+def _claim(claim: Claim, clock: _Clock, refunds: Mapping[str, Refund], audience: str) -> schemas.ClaimOut:
+    """``refunds``: the shop's refunds by id, holding at least this claim's (for its status);
+    ``audience``: merchant or buyer, whose photo URLs to give."""
+    currency = claim.order.currency
+    line = claim.order_item
+    refund = refunds.get(claim.refund_id) if claim.refund_id else None
+    return schemas.ClaimOut(
+        id=claim.id,
+        number=claim.number,
+        order=claim.order.number,
+        item=schemas.ClaimItemOut(
+            item_id=line.line_id, sku=line.sku, name=line.name, unit_price=_money(line.unit_price, currency)
+        ),
+        status=claim.status,
+        status_label=claim_rules.status_label(claim.status),
+        remedy=claim.remedy,
+        remedy_label=claim_rules.remedy_label(claim.remedy),
+        description=claim.description,
+        noticed_on=claim.noticed_on,
+        answer_due_at=clock(claim.answer_due_at),
+        auto_accepted=claim.auto_accepted,
+        agreed_amount=_money(claim.agreed_amount, currency),
+        refund_id=claim.refund_id,
+        refund_status=refund.status if refund is not None else None,
+        offers=[
+            schemas.ClaimOfferOut(
+                by=offer.by,
+                amount=_money(offer.amount, currency),
+                message=offer.message,
+                status=offer.status,
+                created_at=clock(offer.created_at),
+                decided_at=clock(offer.decided_at),
+            )
+            for offer in claim.offers
+        ],
+        photos=[_claim_photo(photo, audience) for photo in claim.photos],
+        created_at=clock(claim.created_at),
+        accepted_at=clock(claim.accepted_at),
+        escalated_at=clock(claim.escalated_at),
+        resolved_at=clock(claim.resolved_at),
+    )
+
+
+def claim(claim: Claim, merchant: Merchant, refunds: Mapping[str, Refund], *, audience: str = "merchant") -> dict:
+    """One claim, for the shop (``audience="merchant"``) or its buyer (``"buyer"``)."""
+    return _claim(claim, _Clock(merchant), refunds, audience).model_dump(mode="json")
+
+
+def claim_list(page: ClaimPage, merchant: Merchant, refunds: Mapping[str, Refund]) -> dict:
+    clock = _Clock(merchant)
+    return schemas.ClaimListOut(
+        claims=[_claim(c, clock, refunds, "merchant") for c in page.claims],
+        next=page.next_cursor,
+    ).model_dump(mode="json")
+
+
+def _claims_of(summary: OrderSummary) -> list[Claim]:
+    # The summary carries the claims once portal.buyers.services gathers them; until then, ask.
+    claims = getattr(summary, "claims", None)
+    return claim_services.claims_of_order(summary.order.id) if claims is None else claims
+
+
+def _claim_options_of(summary: OrderSummary) -> ClaimOptions:
+    options = getattr(summary, "claim_options", None)
+    return claim_services.options(summary.order) if options is None else options
+
+
+def _order_claims(summary: OrderSummary, clock: _Clock, audience: str) -> list[schemas.ClaimOut]:
+    refunds = {refund.id: refund for refund in summary.refunds}
+    return [_claim(c, clock, refunds, audience) for c in _claims_of(summary)]
+
+
+def _claim_options(options: ClaimOptions, currency: str) -> schemas.ClaimOptionsOut:
+    return schemas.ClaimOptionsOut(
+        allowed=options.allowed,
+        reason=options.reason,
+        delivered_on=options.rights.delivered_on,
+        claim_until=options.rights.claim_until,
+        presumption_until=options.rights.presumption_until,
+        items=[
+            schemas.ClaimableItemOut(
+                item_id=entry.item.line_id,
+                allowed=entry.allowed,
+                reason=None if entry.allowed else entry.reason,
+                max_amount=_money(entry.room, currency),
+                suggestions=[
+                    schemas.ClaimSuggestionOut(percent=percent, amount=_money(amount, currency))
+                    for percent, amount in entry.suggestions
+                ],
+            )
+            for entry in options.items
+        ],
+        remedies=[
+            schemas.CodeLabelOut(code=code, label=str(label)) for code, label in claim_rules.REMEDY_LABELS.items()
+        ],
+    )
+
+
 # -- catalogue ------------------------------------------------------------------------------
 
 
@@ -356,7 +475,7 @@ def order(summary: OrderSummary, merchant: Merchant) -> dict:
         shipments=[_shipment(shipment, clock) for shipment in order.shipments],
         refunds=[_merchant_refund(refund, order.number, clock) for refund in summary.refunds],
         returns=_order_returns(summary, clock, effective_policy(merchant.policy)["returns"]),
-        claims=[],
+        claims=_order_claims(summary, clock, "merchant"),
         plan=None,
         created_at=clock(order.created_at),
         updated_at=clock(order.updated_at),
@@ -381,9 +500,10 @@ def buyer_order(summary: OrderSummary) -> dict:
     clock = _Clock(merchant)
     returns_policy = effective_policy(merchant.policy)["returns"]
     payment = order.payment
+    claim_options = _claim_options_of(summary)
     actions = {
         name: schemas.ActionOut(allowed=action.allowed, reason=action.reason)
-        for name, action in buyer_actions(summary).items()
+        for name, action in buyer_actions(summary, claim_options=claim_options).items()
     }
     return schemas.BuyerOrderOut(
         number=order.number,
@@ -437,7 +557,8 @@ def buyer_order(summary: OrderSummary) -> dict:
         refunds=[_refund(refund, clock) for refund in summary.refunds],
         returns=_order_returns(summary, clock, returns_policy),
         return_options=_return_options(summary.return_options, order.currency, returns_policy),
-        claims=[],
+        claims=_order_claims(summary, clock, "buyer"),
+        claim_options=_claim_options(claim_options, order.currency),
         plan=None,
         actions=schemas.BuyerActionsOut(**actions),
     ).model_dump(mode="json", by_alias=True)

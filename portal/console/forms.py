@@ -61,17 +61,7 @@ class ManualRefundForm(FlaskForm):
     )
 
     def validate_amount(self, field) -> None:
-        try:
-            amount = parse_amount(field.data, self.currency)
-        except ValueError:
-            if get_currency_precision(self.currency) == 0:
-                raise ValidationError(
-                    _l("%(currency)s has no decimals: enter a whole number, e.g. 1250.", currency=self.currency)
-                ) from None
-            raise ValidationError(_l("Enter the amount like 12,50 or 12.50.")) from None
-        if amount <= 0:
-            raise ValidationError(_l("Enter an amount above zero."))
-        self.minor_units = amount
+        self.minor_units = _positive_amount(field.data, self.currency)
 
 
 # -- returns ---------------------------------------------------------------------------------
@@ -163,3 +153,72 @@ def receive_form(fee_labels: list[str | None]) -> ReceiveReturnForm:
     form = Form()
     form.item_fields = names
     return form
+
+
+# -- claims ----------------------------------------------------------------------------------
+
+
+class ClaimFilterForm(FlaskForm):
+    """The claims inbox's status filter: a GET form like the order search; choices from the view."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="open")
+
+    def __init__(self, formdata, *, statuses: list[tuple[str, str]]):
+        super().__init__(formdata)
+        self.status.choices = statuses
+
+    def value(self) -> str:
+        """The chosen status when valid, else the open claims."""
+        return self.status.default if self.status.errors else (self.status.data or self.status.default)
+
+
+class CounterClaimForm(FlaskForm):
+    """The shop's own offer, typed in the order's currency.
+
+    Set ``currency`` before validating; a valid form holds the amount in ``minor_units``.
+    """
+
+    currency = "EUR"
+    minor_units: int | None = None
+
+    amount = StringField(
+        _l("Amount you offer"),
+        validators=[InputRequired(message=_l("Enter the amount you offer.")), Length(max=20)],
+    )
+    message = TextAreaField(
+        _l("Message to the buyer"),
+        validators=[Length(max=2000)],
+        description=_l("Optional. Say why this amount; the buyer reads it with your offer."),
+    )
+
+    def validate_amount(self, field) -> None:
+        self.minor_units = _positive_amount(field.data, self.currency)
+
+
+class RejectClaimForm(FlaskForm):
+    message = TextAreaField(
+        _l("Why the claim is not accepted"),
+        validators=[
+            DataRequired(message=_l("Tell the buyer why the claim is not accepted.")),
+            Length(max=2000),
+        ],
+        description=_l("Required. Sent to the buyer and to customer support, who take the claim over."),
+    )
+
+
+def _positive_amount(text: str, currency: str) -> int:
+    """``"12,50"`` → 1250 in the currency's minor units, or a ValidationError in words."""
+    try:
+        amount = parse_amount(text, currency)
+    except ValueError:
+        if get_currency_precision(currency) == 0:
+            raise ValidationError(
+                _l("%(currency)s has no decimals: enter a whole number, e.g. 1250.", currency=currency)
+            ) from None
+        raise ValidationError(_l("Enter the amount like 12,50 or 12.50.")) from None
+    if amount <= 0:
+        raise ValidationError(_l("Enter an amount above zero."))
+    return amount

@@ -49,6 +49,12 @@ AUDIT_ACTIONS = {
     "variant.replaced": _l("Product variant updated in the catalogue"),
     "store_credit.issued": _l("Store credit issued"),
     "store_credit.redeemed": _l("Store credit spent"),
+    "claim.opened": _l("Defect claim received from the buyer"),
+    "claim.accepted": _l("Claim accepted"),
+    "claim.countered": _l("Counter-offer sent to the buyer"),
+    "claim.rejected": _l("Claim rejected and sent to customer support"),
+    "claim.declined": _l("Buyer declined the counter-offer: claim sent to customer support"),
+    "claim.resolved": _l("Claim marked as done"),
 }
 
 ACTOR_KINDS = {
@@ -403,5 +409,6 @@ def policy():
     ), status
 
 
-# The returns pages join this blueprint (they import ``bp`` and the helpers above).
+# The returns and claims pages join this blueprint (they import ``bp`` and the helpers above).
+from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401

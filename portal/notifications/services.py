@@ -89,10 +89,21 @@ def send_outbox_message(message_id: str) -> None:
 
         try:
             with force_locale(message.locale):
+                html_part = email.get_body(("html",))
                 for attachment in message.attachments:
                     document = render_attachment(attachment)
-                    if document is not None:
-                        maintype, subtype = document.mimetype.split("/")
+                    if document is None:
+                        continue
+                    maintype, subtype = document.mimetype.split("/")
+                    if attachment.get("cid"):  # shown inside the HTML (<img src="cid:...">)
+                        html_part.add_related(
+                            document.content,
+                            maintype=maintype,
+                            subtype=subtype,
+                            cid=f"<{attachment['cid']}>",
+                            filename=document.filename,
+                        )
+                    else:
                         email.add_attachment(
                             document.content, maintype=maintype, subtype=subtype, filename=document.filename
                         )

@@ -27,7 +27,7 @@ from portal.returns.models import ReturnRequest
 BASE = "http://127.0.0.1:5000"
 BUYER_LINK = re.compile(r"^\s+(http://127\.0\.0\.1:5000/o/\S+)$", re.MULTILINE)
 LINK_LABEL = re.compile(r"— (\d+)$", re.MULTILINE)
-FEATURED_NUMBERS = ["100101", "100102", "100103", "100104"]
+FEATURED_NUMBERS = ["100101", "100102", "100103", "100104", "100105"]
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_seed_demo_prints_the_staff_logins_and_four_buyer_links(seed):
     for email, _role, _shop, _name in STAFF:
         assert email in result.stdout
         assert authenticate(email, DEMO_PASSWORD).email == email
-    assert len(BUYER_LINK.findall(result.stdout)) == 4
+    assert len(BUYER_LINK.findall(result.stdout)) == 5
     assert LINK_LABEL.findall(result.stdout) == FEATURED_NUMBERS
 
 
@@ -67,7 +67,7 @@ def test_each_printed_buyer_link_opens_its_order_page(seed, client):
     result = seed()
     links = BUYER_LINK.findall(result.stdout)
     numbers = LINK_LABEL.findall(result.stdout)
-    assert len(links) == len(numbers) == 4
+    assert len(links) == len(numbers) == 5
 
     for link, number in zip(links, numbers, strict=True):
         response = client.get(link.removeprefix(BASE), follow_redirects=True)
@@ -173,7 +173,7 @@ def test_printed_addresses_use_the_public_base_url(app, seed):
     result = seed()
 
     addresses = re.findall(r"https?://\S+", result.stdout)
-    assert len(addresses) == 7  # sign-in, four buyer links, lookup, sent mail
+    assert len(addresses) == 8  # sign-in, five buyer links, lookup, sent mail
     assert all(address.startswith("https://apuri.example.net/") for address in addresses), addresses
 
 
@@ -304,3 +304,14 @@ def test_the_rejected_demo_return_tells_the_buyer_why(seed):
 
     assert ret.decision_message
     assert ret.value > AUTO_APPROVE_MAX
+
+
+def test_the_demo_has_claims_to_accept_and_to_answer(seed):
+    seed()
+    from portal.claims.models import Claim
+    from portal.storage import get_storage
+
+    claims = {c.number: c for c in db.session.scalars(select(Claim))}
+    assert claims["100401-C1"].status == "open" and len(claims["100401-C1"].photos) == 2
+    assert claims["100402-C1"].status == "countered" and claims["100402-C1"].offers[-1].amount == 2500
+    assert all(get_storage().exists(p.storage_key) for c in claims.values() for p in c.photos)

@@ -1,0 +1,620 @@
+"""Defect claims: the buyer proposes, the shop accepts (one click), counters or rejects.
+
+Every decision locks the order first, then the claim, and decides from what it reads under
+those locks: a double click, two tabs, or the API and the console at once give one refund and
+the same answer. Money goes back only through the refund ledger, whose order-wide guard
+(refunds never above what was paid) applies on top of the item's own room here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import Field, StringConstraints, ValidationError
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.actors import Actor
+from portal.audit import services as audit
+from portal.claims import policy as rules
+from portal.claims.models import LIVE_STATUSES, REMEDIES, Claim, ClaimOffer, ClaimPhoto, ClaimStatus
+from portal.db import lock_one, unit_of_work, utcnow
+from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.merchants.policy import effective_policy
+from portal.orders.models import Order, OrderItem
+from portal.orders.schemas import Strict
+from portal.orders.services import mark_changed, merchant_today
+from portal.payments import services as ledger
+from portal.returns.models import HOLDING_STATUSES, ReturnItem, ReturnRequest
+from portal.validation import validation_failed
+
+AGREED_STATUSES = (ClaimStatus.ACCEPTED.value, ClaimStatus.RESOLVED.value)
+
+
+class ClaimIn(Strict):
+    item_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
+    remedy: Literal["price_reduction", "replacement", "repair", "cancel"]
+    proposed_amount: Annotated[int, Field(ge=0, le=2_000_000_000, strict=True)] | None = None
+    noticed_on: date | None = None
+
+
+class CounterIn(Strict):
+    amount: Annotated[int, Field(ge=1, le=2_000_000_000, strict=True)]
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class RejectIn(Strict):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ResponseIn(Strict):
+    decision: Literal["accept", "decline"]
+
+
+def _parse(schema, document: object):
+    try:
+        return schema.model_validate(document)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+# -- what can be claimed --------------------------------------------------------------------
+
+
+@dataclass
+class ItemClaimOption:
+    item: OrderItem
+    allowed: bool
+    reason: str | None
+    room: int  # what this item can still get back
+    suggestions: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class ClaimOptions:
+    allowed: bool
+    reason: str | None
+    rights: rules.ClaimRights
+    items: list[ItemClaimOption]
+
+    def item(self, line_id: str) -> ItemClaimOption | None:
+        return next((o for o in self.items if o.item.line_id == line_id), None)
+
+
+def _delivered_on(order: Order) -> date | None:
+    from zoneinfo import ZoneInfo
+
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
+
+
+def _taken_by_item(order_id: str) -> dict[str, int]:
+    """Per order item: what its refunded or credited returns and its agreed claims took."""
+    taken: dict[str, int] = {}
+    returned = db.session.execute(
+        select(ReturnItem.order_item_id, func.sum(ReturnItem.unit_price * ReturnItem.quantity))
+        .join(ReturnRequest, ReturnRequest.id == ReturnItem.return_id)
+        .where(
+            ReturnRequest.order_id == order_id,
+            ReturnRequest.status.in_(HOLDING_STATUSES),
+            ReturnItem.resolution.in_(("refund", "store_credit")),
+        )
+        .group_by(ReturnItem.order_item_id)
+    ).all()
+    for item_id, value in returned:
+        taken[item_id] = taken.get(item_id, 0) + int(value or 0)
+    agreed = db.session.execute(
+        select(Claim.order_item_id, func.sum(Claim.agreed_amount))
+        .where(Claim.order_id == order_id, Claim.status.in_(AGREED_STATUSES))
+        .group_by(Claim.order_item_id)
+    ).all()
+    for item_id, amount in agreed:
+        taken[item_id] = taken.get(item_id, 0) + int(amount or 0)
+    return taken
+
+
+def _held_by_live_claims(order_id: str, *, except_claim: str | None = None) -> dict[str, int]:
+    """Per order item: what the open proposals of claims still in negotiation ask for. They hold
+    that room, so two claims on one item cannot both be promised the same money."""
+    rows = db.session.execute(
+        select(Claim.order_item_id, func.sum(ClaimOffer.amount))
+        .join(ClaimOffer, ClaimOffer.claim_id == Claim.id)
+        .where(
+            Claim.order_id == order_id,
+            Claim.status.in_(LIVE_STATUSES),
+            ClaimOffer.status == "open",
+            Claim.id != (except_claim or ""),
+        )
+        .group_by(Claim.order_item_id)
+    ).all()
+    return {item_id: int(amount or 0) for item_id, amount in rows}
+
+
+def options(order: Order, *, now: datetime | None = None) -> ClaimOptions:
+    policy = effective_policy(order.merchant.policy)
+    delivered_on = _delivered_on(order)
+    claim_rights = rules.rights(delivered_on, order.ship_country, policy["claims"]["period_months"])
+    taken = _taken_by_item(order.id)
+    held = _held_by_live_claims(order.id)
+    refundable = ledger.refundable(order)
+    today = merchant_today(order.merchant, now)
+    reason = None
+    if delivered_on is None:
+        reason = str(_l("You can report a defect once the order has been delivered."))
+    elif today > claim_rights.claim_until:
+        reason = str(_l("The claim period for this order ended on %(date)s.", date=_date(claim_rights.claim_until)))
+    items = []
+    for item in order.items:
+        room = min(rules.item_room(item.line_total, taken.get(item.id, 0), held.get(item.id, 0)), refundable)
+        items.append(
+            ItemClaimOption(
+                item=item,
+                allowed=reason is None,
+                reason=reason,
+                room=room,
+                suggestions=rules.suggested_amounts(item.unit_price, room),
+            )
+        )
+    return ClaimOptions(allowed=reason is None, reason=reason, rights=claim_rights, items=items)
+
+
+def _date(value: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "long")
+
+
+# -- the buyer claims -----------------------------------------------------------------------
+
+
+def open_claim(order: Order, document: object, *, photos: list, actor: Actor, now: datetime | None = None) -> Claim:
+    """The buyer's claim for one item, with 1–5 photos already checked and re-encoded
+    (``portal.photos``: each has ``.image``, ``.thumbnail``, ``.width``, ``.height``).
+
+    A price reduction within the shop's auto-accept rule is accepted at once.
+    """
+    from portal.storage import get_storage
+
+    data = _parse(ClaimIn, document)
+    now = now or utcnow()
+    from flask import current_app
+
+    most = current_app.config["PHOTO_MAX_FILES"]
+    if not 1 <= len(photos) <= most:
+        raise ValidationFailed(fields={"photos": [_l("Add 1 to %(max)s photos of the defect.", max=most)]})
+    storage = get_storage()
+    saved: list[str] = []
+    try:
+        with unit_of_work() as uow:
+            order = lock_one(Order, order.id, merchant_id=order.merchant_id)
+            if order is None:
+                raise NotFound()
+            db.session.refresh(order)
+            available = options(order, now=now)
+            if not available.allowed:
+                raise Conflict(available.reason, code="claim_not_allowed")
+            option = available.item(data.item_id)
+            if option is None:
+                raise ValidationFailed(fields={"item_id": [_l("There is no such item in this order.")]})
+            amount = 0
+            if data.remedy == "price_reduction":
+                if not data.proposed_amount:
+                    raise ValidationFailed(
+                        fields={"proposed_amount": [_l("Propose an amount for the price reduction.")]}
+                    )
+                amount = data.proposed_amount
+            elif data.remedy == "cancel":
+                amount = option.room
+            if data.remedy in ("price_reduction", "cancel") and option.room <= 0:
+                raise Conflict(_l("Nothing more can be refunded for this item."), code="nothing_left")
+            if amount > option.room:
+                raise ValidationFailed(
+                    fields={
+                        "proposed_amount": [
+                            _l(
+                                "At most %(amount)s can still be refunded for this item.",
+                                amount=_money(option.room, order),
+                            )
+                        ]
+                    }
+                )
+            policy = effective_policy(order.merchant.policy)
+            count = db.session.scalar(select(func.count(Claim.id)).where(Claim.order_id == order.id))
+            claim = Claim(
+                merchant_id=order.merchant_id,
+                order_id=order.id,
+                order_item_id=option.item.id,
+                customer_id=order.customer_id,
+                number=f"{order.number}-C{count + 1}",
+                remedy=data.remedy,
+                description=data.description,
+                noticed_on=data.noticed_on,
+                answer_due_at=now + timedelta(hours=policy["sla"]["first_response_hours"]),
+                created_at=now,
+                updated_at=now,
+            )
+            claim.offers.append(ClaimOffer(by="buyer", amount=amount, created_at=now))
+            for position, photo in enumerate(photos):
+                key = storage.save(photo.image, ".jpg")
+                saved.append(key)
+                thumb = storage.save(photo.thumbnail, ".jpg")
+                saved.append(thumb)
+                claim.photos.append(
+                    ClaimPhoto(
+                        position=position,
+                        storage_key=key,
+                        thumb_key=thumb,
+                        width=photo.width,
+                        height=photo.height,
+                        size=len(photo.image),
+                    )
+                )
+            db.session.add(claim)
+            db.session.flush()
+            mark_changed(order)
+            audit.record(
+                actor,
+                "claim.opened",
+                "claim",
+                claim.id,
+                merchant_id=order.merchant_id,
+                after={"number": claim.number, "item": option.item.line_id, "remedy": data.remedy, "amount": amount},
+            )
+            if data.remedy == "price_reduction" and rules.auto_accepts(
+                amount, option.item.unit_price, policy["claims"]
+            ):
+                claim.auto_accepted = True
+                _accept(claim, order, Actor.system("auto-accept"), now)
+            _notify(uow, claim, "claim_accepted" if claim.auto_accepted else "claim_received")
+            _tell_the_shop(uow, claim)
+    except BaseException:
+        for key in saved:  # nothing of a refused claim stays on disk
+            storage.delete(key)
+        raise
+    return claim
+
+
+def _money(amount: int, order: Order):
+    from portal.money import Money
+
+    return Money(amount, order.currency)
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def _locked(merchant_id: str, claim_id: str) -> tuple[Claim, Order]:
+    """The claim, locked after its order: every writer takes the order first, then the claim."""
+    order_id = db.session.scalar(select(Claim.order_id).where(Claim.id == claim_id, Claim.merchant_id == merchant_id))
+    if order_id is None:
+        raise NotFound()
+    order = lock_one(Order, order_id, merchant_id=merchant_id)
+    claim = lock_one(Claim, claim_id, merchant_id=merchant_id)
+    db.session.refresh(order)
+    db.session.refresh(claim)
+    return claim, order
+
+
+def _wrong_state(claim: Claim) -> Conflict:
+    return Conflict(
+        _l("Claim %(number)s cannot be changed this way now.", number=claim.number),
+        code="claim_state",
+    )
+
+
+def _room_for(claim: Claim, order: Order) -> int:
+    """What this claim may still agree to: the item's room, less what other live claims hold."""
+    taken = _taken_by_item(order.id).get(claim.order_item_id, 0)
+    held = _held_by_live_claims(order.id, except_claim=claim.id).get(claim.order_item_id, 0)
+    return min(rules.item_room(claim.order_item.line_total, taken, held), ledger.refundable(order))
+
+
+def _accept(claim: Claim, order: Order, actor: Actor, now: datetime, offer: ClaimOffer | None = None) -> None:
+    """Agree to ``offer`` (the buyer's current proposal by default) inside the caller's unit of work."""
+    offer = offer or claim.current_offer
+    amount = offer.amount if offer is not None else 0
+    if claim.remedy == "cancel" and offer is not None and offer.by == "buyer":
+        amount = _room_for(claim, order)  # the whole item back, as much as is left of it
+    if claim.remedy == "cancel" and amount <= 0:
+        raise Conflict(_l("Nothing more can be refunded for this item."), code="nothing_left")
+    if offer is not None and offer.by == "merchant" and amount > 0:
+        claim.remedy = "price_reduction"  # the buyer took the shop's money offer instead
+    if amount > _room_for(claim, order):
+        raise Conflict(
+            _l(
+                "At most %(amount)s can still be refunded for this item.", amount=_money(_room_for(claim, order), order)
+            ),
+            code="refund_exceeds_refundable",
+        )
+    if offer is not None:
+        offer.status, offer.decided_at = "accepted", now
+    claim.status = ClaimStatus.ACCEPTED.value
+    claim.agreed_amount = amount
+    claim.accepted_at = claim.updated_at = now
+    if amount > 0:
+        refund = ledger.request_refund(order, amount, "claim", f"Claim {claim.number}", actor, source_id=claim.id)
+        claim.refund_id = refund.id
+    mark_changed(order)
+    audit.record(
+        actor,
+        "claim.accepted",
+        "claim",
+        claim.id,
+        merchant_id=claim.merchant_id,
+        after={"amount": amount, "remedy": claim.remedy, "by": offer.by if offer else None},
+    )
+
+
+def accept(merchant_id: str, claim_id: str, *, actor: Actor) -> Claim:
+    """One click: accept the buyer's current proposal; the refund starts at once. Idempotent."""
+    with unit_of_work() as uow:
+        claim, order = _locked(merchant_id, claim_id)
+        if claim.status in AGREED_STATUSES:
+            return claim
+        if claim.status != ClaimStatus.OPEN.value:
+            raise _wrong_state(claim)
+        _accept(claim, order, actor, utcnow())
+        _notify(uow, claim, "claim_accepted")
+    return claim
+
+
+def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -> Claim:
+    """The shop offers another amount (a price reduction) with a message; the buyer answers."""
+    data = _parse(CounterIn, document)
+    with unit_of_work() as uow:
+        claim, order = _locked(merchant_id, claim_id)
+        if claim.status != ClaimStatus.OPEN.value:
+            raise _wrong_state(claim)
+        room = _room_for(claim, order)
+        if data.amount > room:
+            raise ValidationFailed(
+                fields={
+                    "amount": [
+                        _l("At most %(amount)s can still be refunded for this item.", amount=_money(room, order))
+                    ]
+                }
+            )
+        now = utcnow()
+        for offer in claim.offers:
+            if offer.status == "open":
+                offer.status, offer.decided_at = "superseded", now
+        claim.offers.append(ClaimOffer(by="merchant", amount=data.amount, message=data.message, created_at=now))
+        claim.status = ClaimStatus.COUNTERED.value
+        claim.updated_at = now
+        mark_changed(order)
+        audit.record(
+            actor,
+            "claim.countered",
+            "claim",
+            claim.id,
+            merchant_id=merchant_id,
+            after={"amount": data.amount, "message": data.message},
+        )
+        _notify(uow, claim, "claim_countered")
+    return claim
+
+
+def reject(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -> Claim:
+    """The shop says no, with a message: the claim goes to support as an escalation."""
+    data = _parse(RejectIn, document)
+    with unit_of_work() as uow:
+        claim, order = _locked(merchant_id, claim_id)
+        if claim.status == ClaimStatus.ESCALATED.value:
+            return claim
+        if claim.status not in (ClaimStatus.OPEN.value, ClaimStatus.COUNTERED.value):
+            raise _wrong_state(claim)
+        now = utcnow()
+        for offer in claim.offers:
+            if offer.status == "open":
+                offer.status, offer.decided_at = "declined", now
+        claim.offers.append(
+            ClaimOffer(
+                by="merchant", amount=0, message=data.message, status="rejection", created_at=now, decided_at=now
+            )
+        )
+        _escalate(claim, now)
+        mark_changed(order)
+        audit.record(
+            actor,
+            "claim.rejected",
+            "claim",
+            claim.id,
+            merchant_id=merchant_id,
+            after={"message": data.message, "status": "escalated"},
+        )
+        _notify(uow, claim, "claim_escalated")
+    return claim
+
+
+def respond(merchant_id: str, claim_id: str, document: object, *, customer_id: str, actor: Actor) -> Claim:
+    """The buyer answers the shop's counter-offer: accept (the refund starts) or decline (support)."""
+    data = _parse(ResponseIn, document)
+    with unit_of_work() as uow:
+        claim, order = _locked(merchant_id, claim_id)
+        if claim.customer_id != customer_id:
+            raise NotFound()
+        if data.decision == "accept" and claim.status in AGREED_STATUSES:
+            return claim
+        if data.decision == "decline" and claim.status == ClaimStatus.ESCALATED.value:
+            return claim
+        if claim.status != ClaimStatus.COUNTERED.value:
+            raise _wrong_state(claim)
+        now = utcnow()
+        offer = claim.current_offer
+        if data.decision == "accept":
+            _accept(claim, order, actor, now, offer=offer)
+            _notify(uow, claim, "claim_accepted")
+        else:
+            offer.status, offer.decided_at = "declined", now
+            _escalate(claim, now)
+            mark_changed(order)
+            audit.record(
+                actor,
+                "claim.declined",
+                "claim",
+                claim.id,
+                merchant_id=merchant_id,
+                after={"amount": offer.amount, "status": "escalated"},
+            )
+            _notify(uow, claim, "claim_escalated")
+    return claim
+
+
+def _escalate(claim: Claim, now: datetime) -> None:
+    claim.status = ClaimStatus.ESCALATED.value
+    claim.escalated_at = claim.updated_at = now
+
+
+def resolve(merchant_id: str, claim_id: str, *, actor: Actor) -> Claim:
+    """A replacement was sent or a repair finished: the claim is resolved."""
+    with unit_of_work():
+        claim, order = _locked(merchant_id, claim_id)
+        if claim.status == ClaimStatus.RESOLVED.value:
+            return claim
+        if claim.status != ClaimStatus.ACCEPTED.value or claim.remedy not in ("replacement", "repair"):
+            raise _wrong_state(claim)
+        claim.status = ClaimStatus.RESOLVED.value
+        claim.resolved_at = claim.updated_at = utcnow()
+        mark_changed(order)
+        audit.record(actor, "claim.resolved", "claim", claim.id, merchant_id=merchant_id)
+    return claim
+
+
+# -- notifications (templates arrive with the claim pages) ----------------------------------
+
+
+def _notify(uow, claim: Claim, kind: str) -> None:
+    """E-mail the buyer about the claim; kinds without a template yet are skipped."""
+    from jinja2 import TemplateNotFound
+
+    from portal.buyers.access import order_link
+    from portal.notifications.services import queue_email
+
+    order = claim.order
+    try:
+        queue_email(
+            uow,
+            kind=kind,
+            recipient=order.customer.email,
+            locale=order.locale,
+            merchant_id=order.merchant_id,
+            dedupe_key=f"{kind}:{claim.id}:{len(claim.offers)}",
+            context={"claim": claim, "order": order, "merchant": order.merchant, "link": order_link(order)},
+        )
+    except TemplateNotFound:
+        pass
+
+
+def _tell_the_shop(uow, claim: Claim) -> None:
+    """The shop's e-mail about a new claim: thumbnails inline, the amounts, a link that opens it."""
+    from portal.notifications.services import queue_email
+    from portal.urls import external_url
+
+    merchant = claim.order.merchant
+    if not merchant.support_email:
+        return
+    queue_email(
+        uow,
+        kind="claim_new",
+        recipient=merchant.support_email,
+        locale=merchant.default_locale,
+        merchant_id=merchant.id,
+        dedupe_key=f"claim_new:{claim.id}",
+        context={
+            "claim": claim,
+            "order": claim.order,
+            "merchant": merchant,
+            "money": ledger.money_summary(claim.order),
+            "claim_url": external_url("console.claim_detail", claim_id=claim.id),
+            "link": external_url("console.claim_detail", claim_id=claim.id),
+        },
+        attachments=[{"kind": "claim_thumb", "id": p.id, "cid": f"photo-{p.id}"} for p in claim.photos],
+    )
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def get_claim(merchant_id: str, claim_id: str) -> Claim:
+    claim = db.session.scalar(
+        select(Claim)
+        .where(Claim.id == claim_id, Claim.merchant_id == merchant_id)
+        .options(selectinload(Claim.offers), selectinload(Claim.photos))
+    )
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def buyer_claim(merchant_id: str, customer_id: str, claim_id: str) -> Claim:
+    claim = get_claim(merchant_id, claim_id)
+    if claim.customer_id != customer_id:
+        raise NotFound()
+    return claim
+
+
+def claims_of_order(order_id: str) -> list[Claim]:
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.order_id == order_id)
+            .options(selectinload(Claim.offers), selectinload(Claim.photos))
+            .order_by(Claim.created_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    claims: list[Claim]
+    next_cursor: str | None
+
+
+def list_claims(
+    merchant_id: str, *, status: str | None = None, cursor: str | None = None, limit: int = 25
+) -> ClaimPage:
+    """The shop's claims, the answer due soonest first, keyset-paginated."""
+    stmt = (
+        select(Claim)
+        .where(Claim.merchant_id == merchant_id)
+        .options(selectinload(Claim.offers), selectinload(Claim.photos))
+    )
+    if status == "open":
+        stmt = stmt.where(Claim.status.in_((ClaimStatus.OPEN.value, ClaimStatus.COUNTERED.value)))
+    elif status:
+        stmt = stmt.where(Claim.status == status)
+    if cursor:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            due, ident = json.loads(raw)
+            due = datetime.fromisoformat(due)
+            if due.tzinfo is None:
+                raise ValueError("a cursor's time carries its offset")
+        except (ValueError, TypeError):
+            raise ValidationFailed(
+                fields={"cursor": [_l("This page link is not valid. Start from the first page.")]}
+            ) from None
+        stmt = stmt.where(or_(Claim.answer_due_at > due, and_(Claim.answer_due_at == due, Claim.id > str(ident))))
+    rows = list(db.session.scalars(stmt.order_by(Claim.answer_due_at, Claim.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = (
+            base64.urlsafe_b64encode(json.dumps([last.answer_due_at.isoformat(), last.id]).encode())
+            .decode()
+            .rstrip("=")
+        )
+    return ClaimPage(claims=rows, next_cursor=next_cursor)
+
+
+__all__ = ["REMEDIES", "accept", "counter", "list_claims", "open_claim", "options", "reject", "resolve", "respond"]
