@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,6 +17,10 @@ from portal.orders.services import merchant_today, refunds_of
 from portal.payments.models import Refund, RefundStatus
 from portal.payments.queries import order_money
 from portal.payments.services import MoneySummary
+
+if TYPE_CHECKING:
+    from portal.claims.models import Claim
+    from portal.claims.services import ClaimOptions
 
 
 @dataclass
@@ -36,6 +41,25 @@ class OrderSummary:
     # The order's returns, oldest first, and what may be returned now (with reasons when not).
     returns: list = field(default_factory=list)
     return_options: Any = None
+    # The moment the summary describes (None: now); the claim options are decided for it.
+    now: datetime | None = None
+
+    @cached_property
+    def claims(self) -> list[Claim]:
+        """The order's defect claims, oldest first.
+
+        Read on first use: the order page shows them, the API and the console do not yet.
+        """
+        from portal.claims import services as claims
+
+        return claims.claims_of_order(self.order.id)
+
+    @cached_property
+    def claim_options(self) -> ClaimOptions:
+        """Whether a defect can be reported now and until when, item by item (read on first use)."""
+        from portal.claims import services as claims
+
+        return claims.options(self.order, now=self.now)
 
     @property
     def captured(self) -> int:
@@ -125,4 +149,5 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
         store_credit=money.store_credit,
         timeline=timeline,
         other_orders=other_orders,
+        now=now,
     )

@@ -201,6 +201,12 @@ def open_claim(order: Order, document: object, *, photos: list, actor: Actor, no
             available = options(order, now=now)
             if not available.allowed:
                 raise Conflict(available.reason, code="claim_not_allowed")
+            today = merchant_today(order.merchant, now)
+            delivered_on = available.rights.delivered_on
+            if data.noticed_on is not None and (
+                data.noticed_on > today or (delivered_on is not None and data.noticed_on < delivered_on)
+            ):
+                raise ValidationFailed(fields={"noticed_on": [_l("Give a date between the delivery and today.")]})
             option = available.item(data.item_id)
             if option is None:
                 raise ValidationFailed(fields={"item_id": [_l("There is no such item in this order.")]})
@@ -413,8 +419,8 @@ def reject(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -
             raise _wrong_state(claim)
         now = utcnow()
         for offer in claim.offers:
-            if offer.status == "open":
-                offer.status, offer.decided_at = "declined", now
+            if offer.status == "open":  # the buyer's proposal is declined; the shop's own offer withdrawn
+                offer.status, offer.decided_at = ("superseded" if offer.by == "merchant" else "declined"), now
         claim.offers.append(
             ClaimOffer(
                 by="merchant", amount=0, message=data.message, status="rejection", created_at=now, decided_at=now

@@ -195,7 +195,7 @@ def eligibility(
         return refuse(_l("You can return items once the order has been delivered."))
     closes = window_closes_on(delivered_on, returns_policy["window_days"])
     if today > closes:
-        claim_until = delivered_on + timedelta(days=30 * int(claims_policy.get("period_months") or 24))
+        claim_until = delivered_on + timedelta(days=round(30.44 * int(claims_policy.get("period_months") or 24)))
         if today <= claim_until:
             return refuse(
                 _l(

@@ -204,11 +204,17 @@ def test_the_claim_page_shows_the_defect_the_money_the_buyer_and_the_negotiation
     earlier = claim_for(delivered_order(shop_a, "1002"), item_id="L2", amount=1000)
     ret = request_return(order_a, {"items": [line("L2", 1)]}, actor=BUYER)
     ledger.request_refund(order_a, 5000, "manual", "Goodwill", SHOP)
-    claim = open_claim(order_a, {**claim_body(), "noticed_on": "2024-05-03"}, photos=[photo, photo], actor=BUYER)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask_babel import format_date
+
+    noticed = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # between the delivery and today
+    claim = open_claim(order_a, {**claim_body(), "noticed_on": noticed.isoformat()}, photos=[photo, photo], actor=BUYER)
     sign_in(agent_a.email)
     html = page(client, f"/console/claims/{claim.id}")
     assert "Claim 1001-C1" in html and "Open: waiting for your answer" in html
-    assert "Naarmu oven pinnassa, 10 cm." in html and "May 3, 2024" in html
+    assert "Naarmu oven pinnassa, 10 cm." in html and format_date(noticed, "medium") in html
     assert "A price reduction" in html
     assert "2 photos" in html
     for photo_ in claim.photos:
