@@ -236,14 +236,16 @@ def reject_claim(claim_id: str):
 @document(
     "Mark an accepted claim resolved",
     tag="orders",
-    description="The replacement was sent or the repair finished. Resolving again answers 200 with the same claim.",
+    description="The replacement was sent or the repair finished; optional body `{carrier, tracking_number, "
+    "note}` (the buyer follows the replacement's tracking). Resolving again answers 200 with the same claim.",
     responses={200: ("The resolved claim.", ClaimOut)},
     errors={409: "claim_state: the claim is not accepted."},
 )
 @merchant_required
 def resolve_claim(claim_id: str):
     merchant = current_merchant()
-    return _answer(claims.resolve(merchant.id, claim_id, actor=current_actor()), merchant, "merchant")
+    body = json_body() if request.get_data() else {}
+    return _answer(claims.resolve(merchant.id, claim_id, body, actor=current_actor()), merchant, "merchant")
 
 
 # -- buyer ----------------------------------------------------------------------------------

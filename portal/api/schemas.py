@@ -329,6 +329,13 @@ class ClaimPhotoOut(Out):
     height: int
 
 
+class ClaimFulfilmentOut(Out):
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None
+    note: str
+
+
 class ClaimOut(Out):
     """A defect claim: what is wrong with which item, what the buyer wants, and the negotiation."""
 
@@ -358,6 +365,9 @@ class ClaimOut(Out):
     accepted_at: Timestamp | None
     escalated_at: Timestamp | None
     resolved_at: Timestamp | None
+    fulfilment: ClaimFulfilmentOut | None = Field(
+        description="How a replacement or repair ended: the replacement's carrier and tracking, the shop's note."
+    )
 
 
 class ClaimListOut(Out):

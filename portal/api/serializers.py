@@ -367,6 +367,16 @@ def _claim(claim: Claim, clock: _Clock, refunds: Mapping[str, Refund], audience:
         accepted_at=clock(claim.accepted_at),
         escalated_at=clock(claim.escalated_at),
         resolved_at=clock(claim.resolved_at),
+        fulfilment=schemas.ClaimFulfilmentOut(
+            carrier=claim.fulfilment_carrier,
+            tracking_number=claim.fulfilment_tracking,
+            tracking_url=tracking_url(claim.fulfilment_carrier, claim.fulfilment_tracking)
+            if claim.fulfilment_tracking
+            else None,
+            note=claim.fulfilment_note or "",
+        )
+        if claim.status == "resolved"
+        else None,
     )
 
 

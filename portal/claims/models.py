@@ -54,6 +54,10 @@ class Claim(db.Model):
     refund_id: Mapped[str | None] = mapped_column(String(24))
     # What was agreed: the amount of an accepted price reduction (0 for other remedies).
     agreed_amount: Mapped[int] = mapped_column(default=0)
+    # A replacement sent (carrier, tracking number) or a repair done, with the shop's note.
+    fulfilment_carrier: Mapped[str | None] = mapped_column(String(64))
+    fulfilment_tracking: Mapped[str | None] = mapped_column(String(100))
+    fulfilment_note: Mapped[str] = mapped_column(String(1000), default="")
     escalated_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

@@ -54,6 +54,12 @@ class RejectIn(Strict):
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class ResolveIn(Strict):
+    carrier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    tracking_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
 class ResponseIn(Strict):
     decision: Literal["accept", "decline"]
 
@@ -479,18 +485,35 @@ def _escalate(claim: Claim, now: datetime) -> None:
     claim.escalated_at = claim.updated_at = now
 
 
-def resolve(merchant_id: str, claim_id: str, *, actor: Actor) -> Claim:
-    """A replacement was sent or a repair finished: the claim is resolved."""
-    with unit_of_work():
+def resolve(merchant_id: str, claim_id: str, document: object = None, *, actor: Actor) -> Claim:
+    """A replacement was sent (with its carrier and tracking number, which the buyer follows) or
+    a repair finished: the claim is resolved and the buyer told."""
+    data = _parse(ResolveIn, document or {})
+    with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.status == ClaimStatus.RESOLVED.value:
             return claim
         if claim.status != ClaimStatus.ACCEPTED.value or claim.remedy not in ("replacement", "repair"):
             raise _wrong_state(claim)
+        if bool(data.carrier) != bool(data.tracking_number):
+            raise ValidationFailed(
+                fields={"tracking_number": [_l("Give both the carrier and the tracking number, or neither.")]}
+            )
         claim.status = ClaimStatus.RESOLVED.value
+        claim.fulfilment_carrier = data.carrier or None
+        claim.fulfilment_tracking = data.tracking_number or None
+        claim.fulfilment_note = data.note
         claim.resolved_at = claim.updated_at = utcnow()
         mark_changed(order)
-        audit.record(actor, "claim.resolved", "claim", claim.id, merchant_id=merchant_id)
+        audit.record(
+            actor,
+            "claim.resolved",
+            "claim",
+            claim.id,
+            merchant_id=merchant_id,
+            after={"carrier": data.carrier, "tracking_number": data.tracking_number, "note": data.note},
+        )
+        _notify(uow, claim, "claim_resolved")
     return claim
 
 

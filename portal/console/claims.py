@@ -539,7 +539,16 @@ def resolve_claim(claim_id: str):
     claim = _decided(merchant, claim_id)
     before = claim.status
     try:
-        claim = claims.resolve(merchant.id, claim.id, actor=actor_for(current_user, request.remote_addr))
+        claim = claims.resolve(
+            merchant.id,
+            claim.id,
+            {
+                "carrier": request.form.get("carrier", ""),
+                "tracking_number": request.form.get("tracking_number", ""),
+                "note": request.form.get("note", ""),
+            },
+            actor=actor_for(current_user, request.remote_addr),
+        )
     except NotFound:
         raise
     except DomainError as exc:

@@ -364,3 +364,17 @@ def test_an_expired_form_changes_nothing(client, make_merchant, delivered_order,
     assert response.status_code == 400
     assert "The form expired or was sent from elsewhere." in _page(response)
     assert _claim_count() == 0 and db.session.scalar(select(func.count(ClaimPhoto.id))) == 0
+
+
+def test_a_resolved_replacement_shows_its_tracking_to_the_buyer(client, make_merchant, delivered_order, photo):
+    shop = make_merchant("kodinkone")
+    order = delivered_order(shop, locale="en")
+    claim = claims.open_claim(order, claim_body(remedy="replacement", amount=None), photos=[photo], actor=BUYER)
+    claims.accept(shop.id, claim.id, actor=SHOP)
+    claims.resolve(
+        shop.id, claim.id, {"carrier": "Posti", "tracking_number": "JJFI64512300099", "note": "Sent today."}, actor=SHOP
+    )
+    open_link(client, order)
+    page = unescape(client.get(f"/s/kodinkone/claims/{claim.id}").get_data(as_text=True))
+    assert "Your replacement is on its way with Posti." in page
+    assert "JJFI64512300099" in page and "posti.fi" in page and "Sent today." in page

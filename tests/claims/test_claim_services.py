@@ -80,8 +80,15 @@ def test_replacement_and_repair_are_tracked_to_their_end(app, make_merchant, del
     claim = claims.open_claim(order, claim_body(remedy="replacement", amount=None), photos=[photo], actor=BUYER)
     claim = claims.accept(shop.id, claim.id, actor=SHOP)
     assert (claim.status, claim.agreed_amount, _refunds(order)) == ("accepted", 0, [])
-    claim = claims.resolve(shop.id, claim.id, actor=SHOP)
+    with pytest.raises(ValidationFailed):
+        claims.resolve(shop.id, claim.id, {"carrier": "Posti"}, actor=SHOP)  # a carrier without a number
+    claim = claims.resolve(shop.id, claim.id, {"carrier": "Posti", "tracking_number": "JJFI123"}, actor=SHOP)
     assert claim.status == "resolved" and claim.resolved_at is not None
+    assert (claim.fulfilment_carrier, claim.fulfilment_tracking) == ("Posti", "JJFI123")
+    from portal.notifications.models import OutboxMessage
+
+    kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == order.customer.email))
+    assert "claim_resolved" in list(kinds)
 
 
 def test_cancelling_the_purchase_refunds_what_is_left_of_the_item(app, make_merchant, delivered_order, photo):
