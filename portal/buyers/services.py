@@ -59,7 +59,9 @@ class OrderSummary:
         """Whether a defect can be reported now and until when, item by item (read on first use)."""
         from portal.claims import services as claims
 
-        return claims.options(self.order, now=self.now)
+        return claims.options(
+            self.order, now=self.now, returns=self.returns, claims=self.claims, refundable=self.money.refundable
+        )
 
     @property
     def captured(self) -> int:

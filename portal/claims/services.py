@@ -144,13 +144,42 @@ def _held_by_live_claims(order_id: str, *, except_claim: str | None = None) -> d
     return {item_id: int(amount or 0) for item_id, amount in rows}
 
 
-def options(order: Order, *, now: datetime | None = None) -> ClaimOptions:
+def _from_loaded(returns: list, claims: list) -> tuple[dict[str, int], dict[str, int]]:
+    """``_taken_by_item`` and ``_held_by_live_claims`` from returns and claims already loaded."""
+    taken: dict[str, int] = {}
+    held: dict[str, int] = {}
+    for ret in returns:
+        if ret.status in HOLDING_STATUSES:
+            for item in ret.items:
+                if item.resolution in ("refund", "store_credit"):
+                    taken[item.order_item_id] = taken.get(item.order_item_id, 0) + item.value
+    for claim in claims:
+        if claim.status in AGREED_STATUSES:
+            taken[claim.order_item_id] = taken.get(claim.order_item_id, 0) + claim.agreed_amount
+        elif claim.status in LIVE_STATUSES:
+            open_amount = sum(o.amount for o in claim.offers if o.status == "open")
+            held[claim.order_item_id] = held.get(claim.order_item_id, 0) + open_amount
+    return taken, held
+
+
+def options(
+    order: Order,
+    *,
+    now: datetime | None = None,
+    returns: list | None = None,
+    claims: list | None = None,
+    refundable: int | None = None,
+) -> ClaimOptions:
+    """What may be claimed now, item by item. The order page passes the returns, claims and
+    refundable amount it has loaded already, so this asks the database nothing more."""
     policy = effective_policy(order.merchant.policy)
     delivered_on = _delivered_on(order)
     claim_rights = rules.rights(delivered_on, order.ship_country, policy["claims"]["period_months"])
-    taken = _taken_by_item(order.id)
-    held = _held_by_live_claims(order.id)
-    refundable = ledger.refundable(order)
+    if returns is not None and claims is not None:
+        taken, held = _from_loaded(returns, claims)
+    else:
+        taken, held = _taken_by_item(order.id), _held_by_live_claims(order.id)
+    refundable = ledger.refundable(order) if refundable is None else refundable
     today = merchant_today(order.merchant, now)
     reason = None
     if delivered_on is None:
