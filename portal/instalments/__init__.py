@@ -1,0 +1,1 @@
+"""Instalments after purchase: honest terms, an exact schedule and the APR of the EU formula."""
