@@ -246,9 +246,35 @@ def merge_policy(current: dict | None, patch: Any) -> dict:
     inst = merged["instalments"]
     if inst["max_amount"] < inst["min_amount"] and not problems:
         problems["instalments.max_amount"] = [_l("Must not be below the minimum amount.")]
+    if not problems:
+        problems.update(_fee_cap_problems(inst))
     if problems:
         raise ValidationFailed(fields=problems)
     return merged
+
+
+def _fee_cap_problems(inst: dict) -> dict[str, list]:
+    """The Finnish caps on a credit's other costs, for the smallest order the terms allow (where
+    fees weigh most) and every plan length offered."""
+    from portal.instalments.terms import other_costs_problems
+
+    credit = max(inst["min_amount"], 1)
+    broken = set()
+    for months in inst["months"]:
+        broken.update(other_costs_problems(credit, months, inst["monthly_fee"], inst["setup_fee"]))
+    problems: dict[str, list] = {}
+    if "per_day" in broken:
+        problems["instalments.monthly_fee"] = [
+            _l(
+                "The fees may be at most 0.01 % of the credit a day (Finnish consumer-credit cap); "
+                "they are more for the smallest order."
+            )
+        ]
+    if "per_year" in broken:
+        problems.setdefault("instalments.monthly_fee", []).append(
+            _l("The fees may be at most 150 € a year (Finnish consumer-credit cap).")
+        )
+    return problems
 
 
 # How the console shows each setting: its kind of input, label and help. The console edits the

@@ -78,3 +78,24 @@ def test_every_plan_sums_exactly(credit, months, rate, monthly_fee, setup_fee):
 )
 def test_the_finnish_caps_on_other_costs(credit, months, monthly_fee, setup_fee, problems):
     assert other_costs_problems(credit, months, monthly_fee, setup_fee) == problems
+
+
+def test_the_policy_refuses_fees_above_the_finnish_caps_with_the_reason():
+    from portal.errors import ValidationFailed
+    from portal.merchants.policy import merge_policy
+
+    fine = merge_policy({}, {"instalments": {"monthly_fee": 300, "min_amount": 100000, "months": [12]}})
+    assert fine["instalments"]["monthly_fee"] == 300
+    with pytest.raises(ValidationFailed) as per_day:
+        merge_policy({}, {"instalments": {"monthly_fee": 400, "min_amount": 100000, "months": [12]}})
+    assert [str(m) for m in per_day.value.fields["instalments.monthly_fee"]] == [
+        "The fees may be at most 0.01 % of the credit a day (Finnish consumer-credit cap); "
+        "they are more for the smallest order."
+    ]
+    with pytest.raises(ValidationFailed) as per_year:
+        merge_policy(
+            {}, {"instalments": {"monthly_fee": 1300, "min_amount": 5000000, "max_amount": 6000000, "months": [12]}}
+        )
+    assert [str(m) for m in per_year.value.fields["instalments.monthly_fee"]] == [
+        "The fees may be at most 150 € a year (Finnish consumer-credit cap)."
+    ]
