@@ -59,6 +59,14 @@ def validation_failed(exc: ValidationError) -> ValidationFailed:
     return ValidationFailed(fields=fields_from(exc))
 
 
+def parse(schema, document: object):
+    """``document`` as ``schema`` (a pydantic model), or ValidationFailed naming each bad field."""
+    try:
+        return schema.model_validate(document)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
 class DomainMessage(ValueError):
     """Raise from a pydantic validator to show a translated message for that field."""
 

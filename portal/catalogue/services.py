@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from portal.actors import Actor
@@ -13,15 +12,12 @@ from portal.db import unit_of_work, utcnow
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.merchants.models import Merchant
-from portal.validation import validation_failed
+from portal.validation import parse
 
 
 def upsert_variant(merchant: Merchant, sku: str, document: object, *, actor: Actor) -> tuple[Variant, bool]:
     """Create or replace the variant ``sku`` (idempotent); stock is set, not added."""
-    try:
-        data = VariantIn.model_validate(document)
-    except ValidationError as exc:
-        raise validation_failed(exc) from None
+    data = parse(VariantIn, document)
     sku = sku.strip()
     with unit_of_work():
         variant = db.session.scalar(

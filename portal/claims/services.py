@@ -8,14 +8,12 @@ the same answer. Money goes back only through the refund ledger, whose order-wid
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import Field, StringConstraints
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -29,10 +27,11 @@ from portal.extensions import db
 from portal.merchants.policy import effective_policy
 from portal.orders.models import Order, OrderItem
 from portal.orders.schemas import Strict
-from portal.orders.services import mark_changed, merchant_today
+from portal.orders.services import delivered_on, mark_changed, merchant_today
+from portal.pagination import decode_cursor, encode_cursor
 from portal.payments import services as ledger
 from portal.returns.models import HOLDING_STATUSES, ReturnItem, ReturnRequest
-from portal.validation import validation_failed
+from portal.validation import parse
 
 AGREED_STATUSES = (ClaimStatus.ACCEPTED.value, ClaimStatus.RESOLVED.value)
 
@@ -64,13 +63,6 @@ class ResponseIn(Strict):
     decision: Literal["accept", "decline"]
 
 
-def _parse(schema, document: object):
-    try:
-        return schema.model_validate(document)
-    except ValidationError as exc:
-        raise validation_failed(exc) from None
-
-
 # -- what can be claimed --------------------------------------------------------------------
 
 
@@ -92,14 +84,6 @@ class ClaimOptions:
 
     def item(self, line_id: str) -> ItemClaimOption | None:
         return next((o for o in self.items if o.item.line_id == line_id), None)
-
-
-def _delivered_on(order: Order) -> date | None:
-    from zoneinfo import ZoneInfo
-
-    if order.delivered_at is None:
-        return None
-    return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
 
 
 def _taken_by_item(order_id: str) -> dict[str, int]:
@@ -173,8 +157,8 @@ def options(
     """What may be claimed now, item by item. The order page passes the returns, claims and
     refundable amount it has loaded already, so this asks the database nothing more."""
     policy = effective_policy(order.merchant.policy)
-    delivered_on = _delivered_on(order)
-    claim_rights = rules.rights(delivered_on, order.ship_country, policy["claims"]["period_months"])
+    delivered = delivered_on(order)
+    claim_rights = rules.rights(delivered, order.ship_country, policy["claims"]["period_months"])
     if returns is not None and claims is not None:
         taken, held = _from_loaded(returns, claims)
     else:
@@ -182,7 +166,7 @@ def options(
     refundable = ledger.refundable(order) if refundable is None else refundable
     today = merchant_today(order.merchant, now)
     reason = None
-    if delivered_on is None:
+    if delivered is None:
         reason = str(_l("You can report a defect once the order has been delivered."))
     elif today > claim_rights.claim_until:
         reason = str(_l("The claim period for this order ended on %(date)s.", date=_date(claim_rights.claim_until)))
@@ -218,7 +202,7 @@ def open_claim(order: Order, document: object, *, photos: list, actor: Actor, no
     """
     from portal.storage import get_storage
 
-    data = _parse(ClaimIn, document)
+    data = parse(ClaimIn, document)
     now = now or utcnow()
     from flask import current_app
 
@@ -237,9 +221,9 @@ def open_claim(order: Order, document: object, *, photos: list, actor: Actor, no
             if not available.allowed:
                 raise Conflict(available.reason, code="claim_not_allowed")
             today = merchant_today(order.merchant, now)
-            delivered_on = available.rights.delivered_on
+            delivered = available.rights.delivered_on
             if data.noticed_on is not None and (
-                data.noticed_on > today or (delivered_on is not None and data.noticed_on < delivered_on)
+                data.noticed_on > today or (delivered is not None and data.noticed_on < delivered)
             ):
                 raise ValidationFailed(fields={"noticed_on": [_l("Give a date between the delivery and today.")]})
             option = available.item(data.item_id)
@@ -409,7 +393,7 @@ def accept(merchant_id: str, claim_id: str, *, actor: Actor) -> Claim:
 
 def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -> Claim:
     """The shop offers another amount (a price reduction) with a message; the buyer answers."""
-    data = _parse(CounterIn, document)
+    data = parse(CounterIn, document)
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.status != ClaimStatus.OPEN.value:
@@ -445,7 +429,7 @@ def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor) 
 
 def reject(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -> Claim:
     """The shop says no, with a message: the claim goes to support as an escalation."""
-    data = _parse(RejectIn, document)
+    data = parse(RejectIn, document)
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.status == ClaimStatus.ESCALATED.value:
@@ -477,7 +461,7 @@ def reject(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -
 
 def respond(merchant_id: str, claim_id: str, document: object, *, customer_id: str, actor: Actor) -> Claim:
     """The buyer answers the shop's counter-offer: accept (the refund starts) or decline (support)."""
-    data = _parse(ResponseIn, document)
+    data = parse(ResponseIn, document)
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.customer_id != customer_id:
@@ -517,7 +501,7 @@ def _escalate(claim: Claim, now: datetime) -> None:
 def resolve(merchant_id: str, claim_id: str, document: object = None, *, actor: Actor) -> Claim:
     """A replacement was sent (with its carrier and tracking number, which the buyer follows) or
     a repair finished: the claim is resolved and the buyer told."""
-    data = _parse(ResolveIn, document or {})
+    data = parse(ResolveIn, document or {})
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.status == ClaimStatus.RESOLVED.value:
@@ -650,28 +634,15 @@ def list_claims(
     elif status:
         stmt = stmt.where(Claim.status == status)
     if cursor:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            due, ident = json.loads(raw)
-            due = datetime.fromisoformat(due)
-            if due.tzinfo is None:
-                raise ValueError("a cursor's time carries its offset")
-        except (ValueError, TypeError):
-            raise ValidationFailed(
-                fields={"cursor": [_l("This page link is not valid. Start from the first page.")]}
-            ) from None
+        decoded = decode_cursor(cursor)
+        if decoded is None:
+            raise ValidationFailed(fields={"cursor": [_l("This page link is not valid. Start from the first page.")]})
+        due, ident = decoded
         stmt = stmt.where(or_(Claim.answer_due_at > due, and_(Claim.answer_due_at == due, Claim.id > str(ident))))
     rows = list(db.session.scalars(stmt.order_by(Claim.answer_due_at, Claim.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = (
-            base64.urlsafe_b64encode(json.dumps([last.answer_due_at.isoformat(), last.id]).encode())
-            .decode()
-            .rstrip("=")
-        )
+    next_cursor = encode_cursor(rows[-1].answer_due_at, rows[-1].id) if more and rows else None
     return ClaimPage(claims=rows, next_cursor=next_cursor)
 
 

@@ -16,16 +16,16 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import has_role, staff_required
 from portal.accounts.services import actor_for
-from portal.audit.models import AuditEntry
 from portal.buyers.services import payment_method_label
 from portal.claims import policy as rules
 from portal.claims import services as claims
 from portal.claims.models import Claim, ClaimOffer, ClaimPhoto, ClaimStatus
+from portal.console import services as console_services
 from portal.console.forms import (
     ClaimFilterForm,
     CounterClaimForm,
@@ -41,7 +41,6 @@ from portal.merchants.models import Merchant
 from portal.money import Money
 from portal.orders.models import Customer, Order, OrderItem
 from portal.payments import services as ledger
-from portal.payments.models import Refund
 from portal.photos import photo_response
 from portal.returns.models import ReturnRequest
 from portal.storage import get_storage
@@ -207,28 +206,6 @@ def _buyer_record(claim: Claim, limit: int = 10) -> BuyerRecord:
     )
 
 
-def _history(claim: Claim) -> list[AuditEntry]:
-    """What happened to the claim (and its refund), newest first."""
-    about = and_(AuditEntry.subject_type == "claim", AuditEntry.subject_id == claim.id)
-    if claim.refund_id:
-        about = or_(about, and_(AuditEntry.subject_type == "refund", AuditEntry.subject_id == claim.refund_id))
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.merchant_id == claim.merchant_id, about)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        )
-    )
-
-
-def _refund_of(claim: Claim) -> Refund | None:
-    if not claim.refund_id:
-        return None
-    return db.session.scalar(
-        select(Refund).where(Refund.id == claim.refund_id, Refund.merchant_id == claim.merchant_id)
-    )
-
-
 def _item_room(claim: Claim) -> int:
     """What the claimed item can still get back (its price less returns and agreed claims, within the payment)."""
     option = claims.options(claim.order).item(claim.order_item.line_id)
@@ -332,9 +309,9 @@ def _claim_page(
         room=room,
         accept_amount=accept_amount(claim, room),
         to_finish=to_finish(claim),
-        refund=_refund_of(claim),
+        refund=console_services.refund_row(claim.merchant_id, claim.refund_id),
         buyer=_buyer_record(claim),
-        history=_history(claim),
+        history=console_services.history_of("claim", claim.id, claim.merchant_id, claim.refund_id),
         payment_method_label=payment_method_label,
         may_act=has_role(current_user.role, Role.MERCHANT_AGENT),
         counter_form=counter_form or CounterClaimForm(formdata=None, prefix="counter"),
@@ -439,7 +416,7 @@ def _accepted_news(claim: Claim, *, again: bool) -> tuple[str, bool]:
         news = [_("Claim %(number)s was already accepted; nothing changed.", number=claim.number)]
     else:
         news = [_("Claim %(number)s accepted.", number=claim.number)]
-    refund = _refund_of(claim)
+    refund = console_services.refund_row(claim.merchant_id, claim.refund_id)
     if refund is not None:
         news.append(_refund_news(refund))
     elif claim.remedy == "replacement" and to_finish(claim):

@@ -16,14 +16,14 @@ from flask_babel import format_date, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import has_role, staff_required
 from portal.accounts.services import actor_for
-from portal.audit.models import AuditEntry
 from portal.buyers.services import payment_method_label
 from portal.catalogue import services as catalogue
+from portal.console import services as console_services
 from portal.console.forms import (
     ApproveReturnForm,
     ReceiveReturnForm,
@@ -41,7 +41,6 @@ from portal.money import Money
 from portal.orders.models import Order
 from portal.orders.services import merchant_today
 from portal.payments import services as ledger
-from portal.payments.models import Refund
 from portal.returns import policy as rules
 from portal.returns import services as returns
 from portal.returns.models import OPEN_STATUSES, ReturnItem, ReturnRequest, ReturnStatus
@@ -171,26 +170,6 @@ def _buyer_record(ret: ReturnRequest, limit: int = 10) -> BuyerRecord:
             )
         ),
     )
-
-
-def _history(ret: ReturnRequest) -> list[AuditEntry]:
-    """What happened to the return (and its refund), newest first."""
-    about = and_(AuditEntry.subject_type == "return", AuditEntry.subject_id == ret.id)
-    if ret.refund_id:
-        about = or_(about, and_(AuditEntry.subject_type == "refund", AuditEntry.subject_id == ret.refund_id))
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.merchant_id == ret.merchant_id, about)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        )
-    )
-
-
-def _refund_of(ret: ReturnRequest) -> Refund | None:
-    if not ret.refund_id:
-        return None
-    return db.session.scalar(select(Refund).where(Refund.id == ret.refund_id, Refund.merchant_id == ret.merchant_id))
 
 
 @dataclass(frozen=True)
@@ -332,8 +311,8 @@ def _return_page(
         c=order.currency,
         due=due_note(ret, merchant_today(merchant)),
         buyer=_buyer_record(ret),
-        refund=_refund_of(ret),
-        history=_history(ret),
+        refund=console_services.refund_row(ret.merchant_id, ret.refund_id),
+        history=console_services.history_of("return", ret.id, ret.merchant_id, ret.refund_id),
         exchange_variants=catalogue.variants_by_sku(merchant.id, exchange_skus),
         payment_method_label=payment_method_label,
         may_act=has_role(current_user.role, Role.MERCHANT_AGENT),
@@ -470,7 +449,7 @@ def _settlement_news(ret: ReturnRequest) -> tuple[str, bool]:
     """What receiving settled, in sentences; and whether the payment provider refused the refund."""
     currency = ret.order.currency
     news = [_("Return %(number)s received and settled.", number=ret.number)]
-    refund = _refund_of(ret)
+    refund = console_services.refund_row(ret.merchant_id, ret.refund_id)
     if refund is not None:
         news.append(_refund_news(refund))
     if ret.store_credit_amount + ret.store_credit_bonus > 0:

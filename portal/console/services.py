@@ -167,3 +167,28 @@ def shop_names(merchant_ids: set[str | None]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all())
+
+
+def history_of(subject_type: str, subject_id: str, merchant_id: str, refund_id: str | None) -> list[AuditEntry]:
+    """What happened to a return or a claim (and to its refund), newest first."""
+    Entry = AuditEntry  # noqa: N806
+
+    about = and_(Entry.subject_type == subject_type, Entry.subject_id == subject_id)
+    if refund_id:
+        about = or_(about, and_(Entry.subject_type == "refund", Entry.subject_id == refund_id))
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .where(Entry.merchant_id == merchant_id, about)
+            .order_by(Entry.created_at.desc(), Entry.id.desc())
+        )
+    )
+
+
+def refund_row(merchant_id: str, refund_id: str | None):
+    """The ledger row a return or a claim started, if any (the shop's own only)."""
+    from portal.payments.models import Refund
+
+    if not refund_id:
+        return None
+    return db.session.scalar(select(Refund).where(Refund.id == refund_id, Refund.merchant_id == merchant_id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -23,6 +21,7 @@ from portal.notifications.services import queue_email
 from portal.orders import policy
 from portal.orders.models import Customer, Order, OrderItem, Payment, Shipment, TrackingEvent, TrackingStatus
 from portal.orders.schemas import OrderIn, ShipmentIn, TrackingEventIn
+from portal.pagination import decode_cursor, encode_cursor
 from portal.payments.models import Refund, RefundStatus
 from portal.validation import validation_failed
 
@@ -197,6 +196,13 @@ def merchant_today(merchant: Merchant, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(merchant.timezone)).date()
 
 
+def delivered_on(order: Order) -> date | None:
+    """The day the order was delivered, in the shop's time zone (None: not delivered)."""
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
+
+
 def mark_changed(order: Order) -> None:
     """The buyer can see a change: new page version, and this process forgets its old head."""
     order.version += 1
@@ -358,20 +364,6 @@ class OrderPage:
     next_cursor: str | None
 
 
-def _encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.placed_at.isoformat(), order.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        placed, ident = json.loads(raw)
-        return datetime.fromisoformat(placed), str(ident)
-    except (ValueError, TypeError):
-        return None
-
-
 def list_orders(merchant_id: str, *, query: str = "", cursor: str | None = None, limit: int = 25) -> OrderPage:
     """Newest first, keyset-paginated; search by number, e-mail or name (case-insensitive)."""
     stmt = (
@@ -392,10 +384,10 @@ def list_orders(merchant_id: str, *, query: str = "", cursor: str | None = None,
                 func.lower(Order.ship_name).like(like),
             )
         )
-    position = _decode_cursor(cursor) if cursor else None
+    position = decode_cursor(cursor) if cursor else None
     if position:
         placed_at, ident = position
         stmt = stmt.where(or_(Order.placed_at < placed_at, (Order.placed_at == placed_at) & (Order.id < ident)))
     rows = list(db.session.scalars(stmt.limit(limit + 1)))
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1].placed_at, rows[limit - 1].id) if len(rows) > limit else None
     return OrderPage(rows[:limit], next_cursor)

@@ -8,15 +8,13 @@ keeps the two equal.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.extensions import db
 from portal.orders.models import Order
+from portal.pagination import decode_cursor, encode_cursor
 from portal.payments.models import Refund, RefundStatus, StoreCreditMovement
 from portal.payments.services import MoneySummary
 
@@ -79,20 +77,6 @@ class RefundPage:
     next_cursor: str | None
 
 
-def _encode_cursor(refund: Refund) -> str:
-    raw = json.dumps([refund.created_at.isoformat(), refund.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, ident = json.loads(raw)
-        return datetime.fromisoformat(created), str(ident)
-    except (ValueError, TypeError):
-        return None
-
-
 def list_refunds(
     merchant_id: str,
     *,
@@ -116,10 +100,11 @@ def list_refunds(
         stmt = stmt.where(Refund.status == status)
     if order_id:
         stmt = stmt.where(Refund.order_id == order_id)
-    position = _decode_cursor(cursor) if cursor else None
+    position = decode_cursor(cursor) if cursor else None
     if position:
         created_at, ident = position
         stmt = stmt.where(or_(Refund.created_at < created_at, and_(Refund.created_at == created_at, Refund.id < ident)))
     rows = [RefundRow(refund, number) for refund, number in db.session.execute(stmt.limit(limit + 1)).all()]
-    next_cursor = _encode_cursor(rows[limit - 1].refund) if len(rows) > limit else None
+    last = rows[limit - 1].refund if len(rows) > limit else None
+    next_cursor = encode_cursor(last.created_at, last.id) if last is not None else None
     return RefundPage(rows[:limit], next_cursor)

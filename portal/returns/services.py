@@ -8,13 +8,10 @@ a clear error, or, for a repeat of the same decision, the same result.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from pydantic import ValidationError
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -28,20 +25,14 @@ from portal.extensions import db
 from portal.merchants.policy import effective_policy
 from portal.notifications.services import queue_email
 from portal.orders.models import Order, OrderItem, Payment
-from portal.orders.services import mark_changed, merchant_today
+from portal.orders.services import delivered_on, mark_changed, merchant_today
+from portal.pagination import decode_cursor, encode_cursor
 from portal.payments import charges, store_credit
 from portal.payments import services as ledger
 from portal.returns import policy as rules
 from portal.returns.models import HOLDING_STATUSES, ReturnItem, ReturnRequest, ReturnStatus
 from portal.returns.schemas import DecisionIn, ReceiveIn, RejectIn, ReturnIn
-from portal.validation import validation_failed
-
-
-def _parse(schema, document: object):
-    try:
-        return schema.model_validate(document)
-    except ValidationError as exc:
-        raise validation_failed(exc) from None
+from portal.validation import parse
 
 
 def held_quantities(order_id: str) -> dict[str, int]:
@@ -53,14 +44,6 @@ def held_quantities(order_id: str) -> dict[str, int]:
         .group_by(ReturnItem.order_item_id)
     ).all()
     return {item_id: int(quantity) for item_id, quantity in rows}
-
-
-def _delivered_on(order: Order):
-    if order.delivered_at is None:
-        return None
-    from zoneinfo import ZoneInfo
-
-    return order.delivered_at.astimezone(ZoneInfo(order.merchant.timezone)).date()
 
 
 def options(
@@ -89,7 +72,7 @@ def options(
         order,
         policy,
         today=merchant_today(order.merchant, now),
-        delivered_on=_delivered_on(order),
+        delivered_on=delivered_on(order),
         returned=returned,
         categories=categories,
         # Only variants sold in the order's currency: a difference is money of one currency.
@@ -120,7 +103,7 @@ def request_return(order: Order, document: object, *, actor: Actor, now: datetim
     Bad input changes nothing: every problem is reported by field (``items.0.quantity``) and
     the order stays as it was.
     """
-    data = _parse(ReturnIn, document)
+    data = parse(ReturnIn, document)
     now = now or utcnow()
     with unit_of_work() as uow:
         order = lock_one(Order, order.id, merchant_id=order.merchant_id)
@@ -316,7 +299,7 @@ def _wrong_state(ret: ReturnRequest) -> Conflict:
 
 def approve(merchant_id: str, return_id: str, *, actor: Actor, document: object = None) -> ReturnRequest:
     """Approve: the buyer gets the slip and sends the items. Approving again changes nothing."""
-    data = _parse(DecisionIn, document or {})
+    data = parse(DecisionIn, document or {})
     with unit_of_work() as uow:
         ret = _locked_return(merchant_id, return_id)
         if ret.status == ReturnStatus.APPROVED.value:
@@ -344,7 +327,7 @@ def approve(merchant_id: str, return_id: str, *, actor: Actor, document: object 
 
 def reject(merchant_id: str, return_id: str, document: object, *, actor: Actor) -> ReturnRequest:
     """Reject with a message to the buyer; reserved exchange stock goes back on sale."""
-    data = _parse(RejectIn, document)
+    data = parse(RejectIn, document)
     with unit_of_work() as uow:
         ret = _locked_return(merchant_id, return_id)
         if ret.status == ReturnStatus.REJECTED.value:
@@ -497,7 +480,7 @@ def receive(merchant_id: str, return_id: str, document: object = None, *, actor:
 
     Settled once: receiving again answers the same settled return and moves no money.
     """
-    data = _parse(ReceiveIn, document or {})
+    data = parse(ReceiveIn, document or {})
     with unit_of_work() as uow:
         ret = _locked_return(merchant_id, return_id)
         if ret.status in (ReturnStatus.REFUNDED.value, ReturnStatus.EXCHANGED.value):
@@ -668,20 +651,6 @@ class ReturnPage:
     next_cursor: str | None
 
 
-def _encode(ret: ReturnRequest) -> str:
-    raw = json.dumps([ret.created_at.isoformat(), ret.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, ident = json.loads(raw)
-        return datetime.fromisoformat(created), str(ident)
-    except (ValueError, TypeError):
-        return None
-
-
 def list_returns(
     merchant_id: str,
     *,
@@ -715,7 +684,7 @@ def list_returns(
         text = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(ReturnRequest.number.ilike(f"%{text}%", escape="\\"))
     if cursor:
-        decoded = _decode(cursor)
+        decoded = decode_cursor(cursor)
         if decoded is None:
             raise ValidationFailed(fields={"cursor": [_l("This page link is not valid. Start from the first page.")]})
         created, ident = decoded
@@ -725,7 +694,9 @@ def list_returns(
     rows = list(db.session.scalars(stmt.order_by(ReturnRequest.created_at, ReturnRequest.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return ReturnPage(returns=rows, next_cursor=_encode(rows[-1]) if more and rows else None)
+    return ReturnPage(
+        returns=rows, next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+    )
 
 
 # -- not delivered yet: cancel instead ------------------------------------------------------
