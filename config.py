@@ -69,6 +69,7 @@ class Config:
     # Stripe (portal/payments/providers/stripe.py): needed only for orders paid through Stripe.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None  # Stripe.js on the card pages
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # default: Stripe's own; tests: a fake
     STRIPE_TIMEOUT_SECONDS = os.environ.get("STRIPE_TIMEOUT_SECONDS") or None  # default 10
     STRIPE_MAX_NETWORK_RETRIES = os.environ.get("STRIPE_MAX_NETWORK_RETRIES") or None  # default 2

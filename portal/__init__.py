@@ -98,6 +98,7 @@ def _configure_login() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import portal.buyers.claims  # noqa: F401  (routes on the buyers blueprint)
+    import portal.buyers.instalments  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
     from portal.accounts.views import bp as accounts_bp
     from portal.api import bp as api_bp
@@ -159,6 +160,13 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("money")
     def money_filter(amount: int, currency: str) -> str:
         return format_money(amount, currency, current_language())
+
+    @app.template_filter("percent")
+    def percent_filter(value) -> str:
+        """A rate in percent (Decimal("9.90")) as the page's language writes it: "9,9 %", "9.9%"."""
+        from portal.money import format_percent
+
+        return format_percent(value, current_language())
 
 
 def _register_error_pages(app: Flask) -> None:

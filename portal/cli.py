@@ -52,6 +52,7 @@ users_cli = AppGroup("users", help="Create staff users.")
 jobs_cli = AppGroup("jobs", help="Run background work: the RQ worker and periodic checks.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 payments_cli = AppGroup("payments", help="The refund ledger.")
+instalments_cli = AppGroup("instalments", help="Instalment plans: charge what is due, send reminders.")
 
 
 @click.command("seed-demo")
@@ -275,6 +276,43 @@ def payments_simulate_next_command(outcome: str, code: str) -> None:
     click.echo(f"The simulated provider's next call will {outcome.replace('-', ' ')}.")
 
 
+def _at_date(day: str | None):
+    """Now, or noon UTC of ``--date`` (to run a day's work again, or ahead in a demo)."""
+    from datetime import UTC, datetime
+
+    from portal.db import utcnow
+
+    if not day:
+        return utcnow()
+    try:
+        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+    except ValueError:
+        click.secho(f"Error: --date must be a date like 2026-12-23, not {day!r}.", fg="red", err=True)
+        sys.exit(2)
+
+
+@instalments_cli.command("charge-due")
+@click.option("--date", "day", default=None, help="Charge as on this day (YYYY-MM-DD); default today.")
+@domain_errors_exit
+def instalments_charge_due_command(day: str | None) -> None:
+    """Charge every instalment due by today off-session, once: running it twice, or two at once,
+    never charges an instalment twice (its idempotency key is derived from the plan, the
+    instalment and the attempt). With inline jobs the answers are recorded before it ends."""
+    from portal.instalments.services import charge_due
+
+    click.echo(f"Instalments charged: {charge_due(_at_date(day))}")
+
+
+@instalments_cli.command("remind")
+@click.option("--date", "day", default=None, help="Remind as on this day (YYYY-MM-DD); default today.")
+@domain_errors_exit
+def instalments_remind_command(day: str | None) -> None:
+    """E-mail the buyers whose next instalment is charged within three days (once per instalment)."""
+    from portal.instalments.services import send_reminders
+
+    click.echo(f"Reminders queued: {send_reminders(_at_date(day))}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_orders_command)
@@ -283,3 +321,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(instalments_cli)

@@ -111,6 +111,27 @@ def slip_filename(ret) -> str:
     return "return-" + (re.sub(r"[^\w.-]+", "-", ret.number).strip("-.") or "slip") + ".pdf"
 
 
+def agreement_pdf(plan) -> bytes:
+    """The instalment agreement (A4): the parties, the credit's terms, the schedule, the right of
+    withdrawal and paying early, as accepted."""
+    from portal.merchants.policy import effective_policy
+
+    order = plan.order
+    return render_pdf(
+        "documents/instalment_agreement.html",
+        plan=plan,
+        order=order,
+        merchant=order.merchant,
+        customer=order.customer,
+        accepted_on=plan.terms_accepted_at.astimezone(ZoneInfo(order.merchant.timezone)).date(),
+        return_address=effective_policy(order.merchant.policy)["returns"]["return_address"],
+    )
+
+
+def agreement_filename(plan) -> str:
+    return "agreement-" + (re.sub(r"[^\w.-]+", "-", plan.number).strip("-.") or "plan") + ".pdf"
+
+
 @dataclass(frozen=True)
 class Document:
     filename: str
@@ -128,6 +149,13 @@ def render_attachment(spec: dict) -> Document | None:
         if ret is None:
             return None
         return Document(slip_filename(ret), "application/pdf", return_slip_pdf(ret))
+    if spec.get("kind") == "instalment_agreement":
+        from portal.instalments.models import InstalmentPlan
+
+        plan = db.session.get(InstalmentPlan, spec.get("id"))
+        if plan is None:
+            return None
+        return Document(agreement_filename(plan), "application/pdf", agreement_pdf(plan))
     if spec.get("kind") == "claim_thumb":
         from portal.claims.models import ClaimPhoto
         from portal.storage import get_storage

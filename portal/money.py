@@ -89,3 +89,10 @@ def parse_amount(text: str, currency: str) -> int:
     if len(decimals) > precision:
         raise ValueError(f"too many decimals for {currency}: {text!r}")
     return int(whole) * 10**precision + int(decimals.ljust(precision, "0") or "0")
+
+
+def format_percent(value, locale: str) -> str:
+    """A rate given in percent (``Decimal("9.90")``) in the locale's way: "9,9 %", "9.9%"."""
+    from babel.numbers import format_percent as babel_percent
+
+    return babel_percent(Decimal(str(value)) / 100, locale=_babel_locale(locale), decimal_quantization=False)

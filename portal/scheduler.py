@@ -1,5 +1,5 @@
-"""Periodic work: late-order notices, mail retries and refund reconcile (later: SLA checks,
-instalment charges). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
+"""Periodic work: late-order notices, mail retries, refund reconcile, instalment charges and
+reminders (later: SLA checks). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
 loop in a background thread of the dev server (INLINE_SCHEDULER=1, set by ``make run``)."""
 
 from __future__ import annotations
@@ -34,11 +34,19 @@ def _refund_reconcile() -> None:
     reconcile_charges()
 
 
+def _instalments() -> None:
+    from portal.instalments.services import charge_due, send_reminders
+
+    charge_due()
+    send_reminders()
+
+
 # (name, every N seconds, job)
 PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("late-orders", 15 * 60, _late_orders),
     ("mail-retry", 10 * 60, _mail_retry),
     ("refund-reconcile", 5 * 60, _refund_reconcile),
+    ("instalments", 60 * 60, _instalments),
 ]
 
 

@@ -63,6 +63,22 @@ class OrderSummary:
             self.order, now=self.now, returns=self.returns, claims=self.claims, refundable=self.money.refundable
         )
 
+    @cached_property
+    def plan(self):
+        """The order's instalment plan (live or paid off), if any."""
+        from portal.instalments.services import plan_of_order
+
+        return plan_of_order(self.order.id)
+
+    @cached_property
+    def instalment_options(self):
+        """Whether the order may switch to instalments now, from what the summary has read."""
+        from portal.instalments.services import options
+
+        return options(
+            self.order, now=self.now, plan=self.plan, refunds=self.refunds, returns=self.returns, claims=self.claims
+        )
+
     @property
     def captured(self) -> int:
         return self.order.payment.total_paid if self.order.payment else 0

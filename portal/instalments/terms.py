@@ -41,6 +41,8 @@ class Plan:
     months: int
     nominal_rate: Decimal  # percent a year
     instalments: list[Instalment]
+    # The first instalment due on the day the credit starts (paid at once), not a month later.
+    in_advance: bool = False
 
     @property
     def total_interest(self) -> int:
@@ -60,7 +62,13 @@ class Plan:
 
     @property
     def apr(self) -> Decimal:
-        return apr(self.credit, [(n.number, n.amount) for n in self.instalments])
+        return apr(self.credit, self.payments)
+
+    @property
+    def payments(self) -> list[tuple[int, int]]:
+        """(months from the start of the credit, amount) of every instalment."""
+        shift = 1 if self.in_advance else 0
+        return [(n.number - shift, n.amount) for n in self.instalments]
 
 
 def add_months(day: date, months: int) -> date:
@@ -85,8 +93,13 @@ def schedule(
     first_due_on: date,
     monthly_fee: int = 0,
     setup_fee: int = 0,
+    in_advance: bool = False,
 ) -> Plan:
-    """The plan for ``credit`` minor units over ``months`` monthly instalments."""
+    """The plan for ``credit`` minor units over ``months`` monthly instalments.
+
+    ``in_advance``: the first instalment is due when the credit starts (an annuity-due), so it
+    carries no interest and each later one the interest of the month before it.
+    """
     if credit <= 0 or months <= 0:
         raise ValueError("credit and months must be positive")
     rate = Decimal(str(nominal_rate)) / 100 / 12  # per month
@@ -94,10 +107,12 @@ def schedule(
         payment = Decimal(credit) / months
     else:
         payment = Decimal(credit) * rate / (1 - (1 + rate) ** -months)
+        if in_advance:
+            payment /= 1 + rate
     balance = credit
     instalments = []
     for number in range(1, months + 1):
-        interest = _cents(Decimal(balance) * rate)
+        interest = 0 if in_advance and number == 1 else _cents(Decimal(balance) * rate)
         principal = balance if number == months else min(balance, _cents(payment) - interest)
         balance -= principal
         fee = monthly_fee + (setup_fee if number == 1 else 0)
@@ -110,7 +125,13 @@ def schedule(
                 fee=fee,
             )
         )
-    return Plan(credit=credit, months=months, nominal_rate=Decimal(str(nominal_rate)), instalments=instalments)
+    return Plan(
+        credit=credit,
+        months=months,
+        nominal_rate=Decimal(str(nominal_rate)),
+        instalments=instalments,
+        in_advance=in_advance,
+    )
 
 
 def apr(credit: int, payments: list[tuple[int, int]]) -> Decimal:

@@ -31,7 +31,9 @@ from portal.payments.providers import ProviderUnavailable, get_provider
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("exchange_difference",)
+SOURCES = ("exchange_difference", "instalment")
+# An on-session charge waits this long for the buyer's confirmation before reconcile asks.
+ON_SESSION_PATIENCE = timedelta(hours=1)
 
 
 def _on_outcome(source: str) -> Callable[[Charge], None] | None:
@@ -40,19 +42,41 @@ def _on_outcome(source: str) -> Callable[[Charge], None] | None:
         from portal.returns.services import difference_outcome
 
         return difference_outcome
+    if source == "instalment":
+        from portal.instalments.services import charge_outcome
+
+        return charge_outcome
     return None
 
 
-def request_charge(order: Order, amount: int, source: str, reason: str, actor: Actor, *, source_id: str) -> Charge:
+def request_charge(
+    order: Order,
+    amount: int,
+    source: str,
+    reason: str,
+    actor: Actor,
+    *,
+    source_id: str,
+    idempotency_key: str | None = None,
+    customer_reference: str | None = None,
+    payment_method: str | None = None,
+    on_session: bool = False,
+    send: bool = True,
+) -> Charge:
     """Decide a charge: a pending row now (joins the caller's unit of work), the provider call
-    right after the commit."""
+    right after the commit (``send=False``: the caller sends it with ``execute_charge``).
+
+    ``idempotency_key``: a key the caller derives from what is paid (an instalment's), so that a
+    second decision of the same payment fails on the key's uniqueness instead of charging twice.
+    ``customer_reference``/``payment_method``: a card saved for later payments instead of the
+    original payment's card."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationFailed(fields={"amount": [_l("Enter an amount above zero, in minor units (cents).")]})
     if source not in SOURCES:
         raise ValidationFailed(fields={"source": [_l("Unknown charge source.")]})
     with unit_of_work() as uow:
         locked = lock_one(Order, order.id, merchant_id=order.merchant_id)
-        if locked.payment is None or not locked.payment.reference:
+        if locked.payment is None or not (locked.payment.reference or payment_method):
             raise Conflict(
                 _l("The original payment cannot be charged again, so a price difference cannot be paid here."),
                 code="no_payment_to_charge",
@@ -68,7 +92,10 @@ def request_charge(order: Order, amount: int, source: str, reason: str, actor: A
             source_id=source_id,
             reason=(reason or "")[:500],
             provider=locked.payment.provider,
-            idempotency_key=f"{charge_id}-1",
+            idempotency_key=idempotency_key or f"{charge_id}-1",
+            customer_reference=customer_reference,
+            payment_method=payment_method,
+            mode="on_session" if on_session else "off_session",
         )
         db.session.add(charge)
         db.session.flush()
@@ -80,7 +107,8 @@ def request_charge(order: Order, amount: int, source: str, reason: str, actor: A
             merchant_id=locked.merchant_id,
             after={"order": locked.number, "amount": amount, "currency": locked.currency, "source": source},
         )
-        uow.after_commit(lambda: enqueue(execute_charge, charge_id))
+        if send:
+            uow.after_commit(lambda: enqueue(execute_charge, charge_id))
     return charge
 
 
@@ -97,6 +125,9 @@ def execute_charge(charge_id: str) -> Charge | None:
         "currency": charge.currency,
         "idempotency_key": charge.idempotency_key,
         "metadata": {"apuri_charge_id": charge.id, "order_number": order.number},
+        "customer": charge.customer_reference,
+        "payment_method": charge.payment_method,
+        "on_session": charge.mode == "on_session",
     }
     provider = get_provider(charge.provider)
     db.session.rollback()  # no transaction (nor lock) while waiting for the provider
@@ -105,13 +136,42 @@ def execute_charge(charge_id: str) -> Charge | None:
     except ProviderUnavailable:
         log.warning("charge %s: provider unavailable; reconcile will ask again", charge_id)
         return db.session.get(Charge, charge_id)
+    return _record_answer(charge_id, answer, provider.name)
+
+
+def refresh_charge(charge_id: str) -> Charge | None:
+    """Ask the provider where a pending on-session charge stands (the buyer confirmed it)."""
+    charge = db.session.get(Charge, charge_id)
+    if charge is None or charge.status != "pending":
+        db.session.rollback()
+        return charge
+    if not charge.provider_reference:
+        return execute_charge(charge_id)
+    provider = get_provider(charge.provider)
+    reference = charge.provider_reference
+    db.session.rollback()
+    try:
+        answer = provider.charge_status(reference)
+    except ProviderUnavailable:
+        return db.session.get(Charge, charge_id)
+    return _record_answer(charge_id, answer, provider.name)
+
+
+def _record_answer(charge_id: str, answer, provider_name: str) -> Charge | None:
+    if answer.status == "pending":  # e.g. waiting for the buyer's confirmation on the page
+        with unit_of_work():
+            charge = lock_one(Charge, charge_id)
+            if charge is not None and charge.status == "pending":
+                charge.provider_reference = answer.reference or charge.provider_reference
+                charge.client_secret = answer.client_secret
+        return charge
     return record_charge_outcome(
         charge_id,
         status=answer.status,
         reference=answer.reference,
         failure_code=answer.failure_code,
         failure_message=answer.failure_message,
-        actor=Actor.system(f"provider:{provider.name}"),
+        actor=Actor.system(f"provider:{provider_name}"),
     )
 
 
@@ -158,15 +218,35 @@ def record_charge_outcome(
 
 def reconcile_charges(now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Finish charges left pending (a crash, a timeout): ask again with the same key."""
-    cutoff = (now or utcnow()) - older_than
+    now = now or utcnow()
+    cutoff = now - older_than
+    # A buyer confirming an on-session charge on the page is given an hour before reconcile asks.
     ids = db.session.scalars(
-        select(Charge.id).where(Charge.status == "pending", Charge.updated_at < cutoff).order_by(Charge.created_at)
+        select(Charge.id)
+        .where(
+            Charge.status == "pending",
+            Charge.updated_at < cutoff,
+            (Charge.mode == "off_session") | (Charge.updated_at < now - ON_SESSION_PATIENCE),
+        )
+        .order_by(Charge.created_at)
     ).all()
     db.session.rollback()
     finished = 0
     for charge_id in ids:
         try:
-            charge = execute_charge(charge_id)
+            charge = db.session.get(Charge, charge_id)
+            on_session = charge is not None and charge.mode == "on_session"
+            charge = refresh_charge(charge_id) if on_session else execute_charge(charge_id)
+            if on_session and charge is not None and charge.status == "pending":
+                # The buyer never confirmed: the attempt ends, and they may pay again on the page.
+                charge = record_charge_outcome(
+                    charge_id,
+                    status="failed",
+                    reference=charge.provider_reference,
+                    failure_code="not_confirmed",
+                    failure_message="The payment was not confirmed in time.",
+                    actor=Actor.system("reconcile"),
+                )
         except DomainError:
             log.exception("reconcile: charge %s could not be sent", charge_id)
             db.session.rollback()

@@ -58,13 +58,20 @@ class Charge(db.Model):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    source: Mapped[str] = mapped_column(String(32))  # exchange_difference
+    source: Mapped[str] = mapped_column(String(32))  # exchange_difference | instalment
     source_id: Mapped[str | None] = mapped_column(String(64), index=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING.value, index=True)
     provider: Mapped[str] = mapped_column(String(32), default="simulated")
     # Sent as the provider's idempotency key: a repeat (timeout, crash, reconcile) never charges twice.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # A card saved for later payments (an instalment plan's); None: the original payment's card.
+    customer_reference: Mapped[str | None] = mapped_column(String(200))
+    payment_method: Mapped[str | None] = mapped_column(String(200))
+    # off_session: nobody is there (a scheduled charge); on_session: the buyer pays on a page and
+    # may be asked by the bank to confirm (then ``client_secret`` lets the page finish it).
+    mode: Mapped[str] = mapped_column(String(16), default="off_session", server_default="off_session")
+    client_secret: Mapped[str | None] = mapped_column(String(300))
     provider_reference: Mapped[str | None] = mapped_column(String(200), index=True)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(String(500))

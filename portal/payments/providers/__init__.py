@@ -33,6 +33,22 @@ class ProviderCharge:
     status: str  # succeeded | pending | failed
     failure_code: str | None = None
     failure_message: str | None = None
+    # On-session only: the bank wants the buyer to confirm; the page finishes it with this.
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    """A card being saved for later payments (Stripe: a SetupIntent) and, once saved, the card."""
+
+    reference: str | None
+    status: str  # requires_payment_method | requires_action | processing | succeeded | failed
+    client_secret: str | None = None
+    customer: str | None = None
+    payment_method: str | None = None
+    card_label: str = ""
+    failure_code: str | None = None
+    failure_message: str | None = None
 
 
 class ProviderUnavailable(DomainError):
@@ -58,9 +74,34 @@ class PaymentProvider(Protocol):
     ) -> ProviderRefund: ...
 
     def charge(
-        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+        self,
+        *,
+        payment_reference: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        customer: str | None = None,
+        payment_method: str | None = None,
+        on_session: bool = False,
     ) -> ProviderCharge:
-        """Charge the card of the original payment ``payment_reference`` (off-session)."""
+        """Charge a card: the one saved as ``customer``/``payment_method`` when given, else the card
+        of the original payment ``payment_reference``; off-session unless the buyer is paying
+        on a page (``on_session``: a bank's confirmation then answers pending + client_secret)."""
+        ...
+
+    def charge_status(self, reference: str) -> ProviderCharge:
+        """Where a charge made earlier stands now (an on-session one the buyer has confirmed)."""
+        ...
+
+    def begin_card_setup(
+        self, *, idempotency_key: str, email: str, payment_reference: str, metadata: dict[str, str]
+    ) -> CardSetup:
+        """Start saving a card for off-session payments (Stripe: a SetupIntent for the customer)."""
+        ...
+
+    def finish_card_setup(self, *, reference: str, card_number: str | None = None) -> CardSetup:
+        """The set-up as it stands after the buyer's turn, with the saved card when it succeeded."""
         ...
 
 

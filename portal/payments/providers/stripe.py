@@ -46,7 +46,13 @@ import stripe
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import DomainError
-from portal.payments.providers import ProviderCharge, ProviderMisconfigured, ProviderRefund, ProviderUnavailable
+from portal.payments.providers import (
+    CardSetup,
+    ProviderCharge,
+    ProviderMisconfigured,
+    ProviderRefund,
+    ProviderUnavailable,
+)
 from portal.payments.services import ProviderRefundEvent
 
 log = logging.getLogger(__name__)
@@ -231,10 +237,20 @@ class StripeProvider:
         return refund_answer(refund.to_dict())
 
     def charge(
-        self, *, payment_reference: str, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+        self,
+        *,
+        payment_reference: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        customer: str | None = None,
+        payment_method: str | None = None,
+        on_session: bool = False,
     ) -> ProviderCharge:
         try:
-            customer, payment_method = self._saved_card(payment_reference)
+            if customer is None or payment_method is None:
+                customer, payment_method = self._saved_card(payment_reference)
             if customer is None or payment_method is None:
                 log.info("charge %s: payment %s has no saved card", idempotency_key, payment_reference)
                 return ProviderCharge(
@@ -245,14 +261,14 @@ class StripeProvider:
                 )
             made = self._intent_with_key(customer, idempotency_key)
             if made is not None:  # asked before (Stripe may have forgotten the key): no second charge
-                return charge_answer(made)
+                return charge_answer(made, on_session=on_session)
             intent = self.client.v1.payment_intents.create(
                 params={
                     "amount": amount,
                     "currency": currency.lower(),
                     "customer": customer,
                     "payment_method": payment_method,
-                    "off_session": True,
+                    "off_session": not on_session,
                     "confirm": True,
                     # Nobody is there to follow a redirect: only methods that need none.
                     "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
@@ -281,7 +297,94 @@ class StripeProvider:
             raise ProviderUnavailable(
                 _l("The payment provider did not answer. The charge will be retried automatically.")
             ) from exc
-        return charge_answer(intent.to_dict())
+        return charge_answer(intent.to_dict(), on_session=on_session)
+
+    def charge_status(self, reference: str) -> ProviderCharge:
+        """A PaymentIntent's status now (the buyer confirmed it on the page, or gave up)."""
+        try:
+            intent = self.client.v1.payment_intents.retrieve(reference)
+        except stripe.InvalidRequestError:
+            return ProviderCharge(
+                reference=reference,
+                status="failed",
+                failure_code="resource_missing",
+                failure_message=_charge_failure_message("resource_missing"),
+            )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            raise ProviderMisconfigured(_l("Stripe refused the API key: check STRIPE_SECRET_KEY.")) from exc
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable() from exc
+        return charge_answer(intent.to_dict(), on_session=True)
+
+    def begin_card_setup(
+        self, *, idempotency_key: str, email: str, payment_reference: str, metadata: dict[str, str]
+    ) -> CardSetup:
+        """A SetupIntent for off-session use, on the customer of the original payment (or a new
+        customer by the buyer's e-mail); its client secret lets the page collect the card."""
+        try:
+            customer = None
+            if payment_reference:
+                try:
+                    customer, _method = self._saved_card(payment_reference)
+                except stripe.InvalidRequestError:
+                    customer = None
+            if customer is None:
+                made = self.client.v1.customers.create(
+                    params={"email": email, "metadata": metadata},
+                    options={"idempotency_key": f"{idempotency_key}-customer"},
+                )
+                customer = made.id
+            intent = self.client.v1.setup_intents.create(
+                params={
+                    "customer": customer,
+                    "usage": "off_session",
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                    "metadata": {**metadata, "apuri_idempotency_key": idempotency_key},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            raise ProviderMisconfigured(_l("Stripe refused the API key: check STRIPE_SECRET_KEY.")) from exc
+        except stripe.StripeError as exc:
+            log.warning("stripe gave no answer for setup %s: %s", idempotency_key, exc.__class__.__name__)
+            raise ProviderUnavailable(_l("The payment provider did not answer. Please try again in a moment.")) from exc
+        values = intent.to_dict()
+        return CardSetup(
+            reference=values.get("id"),
+            status=str(values.get("status")),
+            client_secret=values.get("client_secret"),
+            customer=customer,
+        )
+
+    def finish_card_setup(self, *, reference: str, card_number: str | None = None) -> CardSetup:
+        """The SetupIntent after the buyer confirmed it with Stripe.js: the card when it succeeded."""
+        try:
+            values = self.client.v1.setup_intents.retrieve(reference).to_dict()
+            method = values.get("payment_method")
+            label = ""
+            if values.get("status") == "succeeded" and isinstance(method, str):
+                card = (self.client.v1.payment_methods.retrieve(method).to_dict() or {}).get("card") or {}
+                if card.get("last4"):
+                    label = f"{str(card.get('brand') or 'card').title()} •••• {card['last4']}"
+        except stripe.InvalidRequestError as exc:
+            return CardSetup(reference=reference, status="failed", failure_code=exc.code or "invalid_request")
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            raise ProviderMisconfigured(_l("Stripe refused the API key: check STRIPE_SECRET_KEY.")) from exc
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable(_l("The payment provider did not answer. Please try again in a moment.")) from exc
+        status = str(values.get("status"))
+        error = values.get("last_setup_error") if isinstance(values.get("last_setup_error"), Mapping) else {}
+        code = _text(error.get("decline_code")) or _text(error.get("code"))
+        return CardSetup(
+            reference=values.get("id"),
+            status="failed" if status == "canceled" else status,
+            client_secret=values.get("client_secret"),
+            customer=_id(values.get("customer")),
+            payment_method=_id(method) if status == "succeeded" else None,
+            card_label=label,
+            failure_code=code,
+            failure_message=_charge_failure_message(code) if code else None,
+        )
 
     def _saved_card(self, payment_reference: str) -> tuple[str | None, str | None]:
         """The Stripe customer and payment method of the order's original payment."""
@@ -304,8 +407,14 @@ class StripeProvider:
         return None
 
 
-def charge_answer(intent: Mapping[str, Any]) -> ProviderCharge:
-    """A Stripe PaymentIntent made for a charge as the charge ledger's answer."""
+def charge_answer(intent: Mapping[str, Any], *, on_session: bool = False) -> ProviderCharge:
+    """A Stripe PaymentIntent made for a charge as the charge ledger's answer.
+
+    On-session, an intent waiting for the bank's confirmation is pending: the buyer's page
+    finishes it with the client secret (Stripe.js), then the ledger asks for its status again.
+    """
+    if on_session and intent.get("status") == "requires_action":
+        return ProviderCharge(reference=intent.get("id"), status="pending", client_secret=intent.get("client_secret"))
     status = _CHARGE_STATUSES.get(str(intent.get("status")), "pending")
     if status != "failed":
         return ProviderCharge(reference=intent.get("id"), status=status)
