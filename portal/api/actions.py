@@ -1,9 +1,8 @@
 """What a buyer may do with an order now, each with the reason in plain words when not.
 
-Pure: takes the order summary, touches no database. Returns and cancelling follow the order's
-return eligibility (``summary.return_options``), claims the order's claim options
-(``portal.claims.services.options``, given by the caller); instalments are answered "not yet"
-until that capability arrives. When the HTML order page needs the same answers, this belongs
+Takes the order summary. Returns and cancelling follow the order's return eligibility
+(``summary.return_options``), claims the order's claim options (``portal.claims.services.options``,
+given by the caller), instalments ``summary.instalment_options`` (read on first use). When the HTML order page needs the same answers, this belongs
 beside ``portal.buyers.services.summarise``.
 """
 
@@ -63,6 +62,13 @@ def _claim(options: ClaimOptions | None) -> Action:
     return Action(False, options.reason)
 
 
+def _instalments(summary: OrderSummary) -> Action:
+    options = getattr(summary, "instalment_options", None)
+    if options is None:
+        return Action(False, str(_l("Paying in instalments is not available in this portal yet.")))
+    return Action(True) if options.allowed else Action(False, options.reason)
+
+
 def buyer_actions(summary: OrderSummary, *, claim_options: ClaimOptions | None = None) -> dict[str, Action]:
     shipped = bool(summary.order.shipments)
     return {
@@ -71,5 +77,5 @@ def buyer_actions(summary: OrderSummary, *, claim_options: ClaimOptions | None =
         "return": _return(summary),
         "cancel": _cancel(summary),
         "claim": _claim(claim_options if claim_options is not None else getattr(summary, "claim_options", None)),
-        "instalments": Action(False, str(_l("Paying in instalments is not available in this portal yet."))),
+        "instalments": _instalments(summary),
     }

@@ -7,7 +7,7 @@ Request bodies are the domain's own schemas (portal.orders.schemas); these are t
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
@@ -420,6 +420,103 @@ class VariantOut(Out):
     updated_at: Timestamp
 
 
+class PlanFeesOut(Out):
+    setup_fee: MoneyOut = Field(description="Charged with the first instalment.")
+    monthly_fee: MoneyOut
+    total: MoneyOut
+
+
+class InstalmentOut(Out):
+    number: int
+    due_date: date
+    principal: MoneyOut
+    interest: MoneyOut
+    fee: MoneyOut
+    amount: MoneyOut
+    status: str = Field(
+        description="scheduled, charging, paid, failed (unpaid: pay on the plan's page) or settled_early."
+    )
+    paid: MoneyOut = Field(description="What was paid for it (less than `amount` when settled early).")
+    paid_at: Timestamp | None
+    failure: str | None = Field(description="Why its charge failed, in plain words.")
+
+
+class PlanOut(Out):
+    """An instalment plan: the terms as accepted, the schedule and where it stands."""
+
+    id: str
+    number: str
+    order_number: str
+    status: str = Field(description="awaiting_card, active, in_arrears, paid_off or cancelled.")
+    status_label: str
+    credit: MoneyOut = Field(description="The amount of credit: what was paid for the order.")
+    months: int
+    nominal_rate: str = Field(description="Percent a year, fixed.", examples=["9.90"])
+    apr: str = Field(description="The annual percentage rate of charge (EU formula), percent.", examples=["12.5"])
+    fees: PlanFeesOut
+    total_interest: MoneyOut
+    total_payable: MoneyOut
+    card: str | None = Field(description="The saved card, e.g. 'Visa •••• 4242'.")
+    started_on: date | None
+    withdrawal_until: date | None = Field(description="The last day to withdraw from the credit (14 days).")
+    paid: MoneyOut
+    left: MoneyOut
+    arrears: MoneyOut = Field(description="Instalments whose charge failed and which are not paid yet.")
+    next_instalment: InstalmentOut | None
+    instalments: list[InstalmentOut]
+    created_at: Timestamp
+
+
+class ScheduledOut(Out):
+    number: int
+    due_date: date
+    amount: MoneyOut
+
+
+class InstalmentOptionOut(Out):
+    """One plan on offer, with every cost, before anything is accepted."""
+
+    months: int
+    instalment: MoneyOut = Field(description="The regular monthly instalment.")
+    first_instalment: MoneyOut = Field(description="Due today: kept from the original payment.")
+    first_due_date: date
+    nominal_rate: str = Field(examples=["9.90"])
+    fees: PlanFeesOut
+    total_interest: MoneyOut
+    apr: str = Field(examples=["12.5"])
+    interest_free: bool = Field(description="True only when the APR is 0 %.")
+    credit: MoneyOut
+    total_cost: MoneyOut = Field(description="Interest and fees together.")
+    total_payable: MoneyOut
+    refund_now: MoneyOut = Field(description="What goes back to the original payment when the plan starts.")
+    schedule: list[ScheduledOut]
+    representative_example: str
+
+
+class InstalmentOptionsOut(Out):
+    allowed: bool
+    reason: str | None = Field(description="Why not, in plain words; null when allowed.")
+    window_closes_on: date | None
+    plans: list[InstalmentOptionOut]
+
+
+class NextStepOut(Out):
+    action: str = Field(description="save_card: the buyer saves a card for the monthly charges; none: nothing.")
+    url: str | None = Field(description="The portal page where the buyer does it.")
+    provider: str
+    client_secret: str | None = Field(description="Stripe: the SetupIntent's client secret for Stripe.js.")
+
+
+class PlanCreatedOut(Out):
+    plan: PlanOut
+    next: NextStepOut
+
+
+class PlanListOut(Out):
+    plans: list[PlanOut]
+    next: str | None = Field(description="A cursor for the next page, or null.")
+
+
 class OrderOut(Out):
     """An order as the shop sees it."""
 
@@ -444,7 +541,7 @@ class OrderOut(Out):
     refunds: list[MerchantRefundOut]
     returns: list[ReturnOut] = Field(description="The order's returns, oldest first.")
     claims: list[ClaimOut] = Field(description="The order's claims, oldest first.")
-    plan: dict[str, Any] | None = Field(description="The instalment plan, when the buyer has one.")
+    plan: PlanOut | None = Field(description="The instalment plan, when the buyer has one.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -529,7 +626,7 @@ class BuyerOrderOut(Out):
     return_options: ReturnOptionsOut
     claims: list[ClaimOut] = Field(description="The order's claims, oldest first.")
     claim_options: ClaimOptionsOut
-    plan: dict[str, Any] | None
+    plan: PlanOut | None = Field(description="The order's instalment plan (live or paid off), if any.")
     actions: BuyerActionsOut
 
 

@@ -486,9 +486,130 @@ def order(summary: OrderSummary, merchant: Merchant) -> dict:
         refunds=[_merchant_refund(refund, order.number, clock) for refund in summary.refunds],
         returns=_order_returns(summary, clock, effective_policy(merchant.policy)["returns"]),
         claims=_order_claims(summary, clock, "merchant"),
-        plan=None,
+        plan=_plan(summary.plan, clock) if summary.plan else None,
         created_at=clock(order.created_at),
         updated_at=clock(order.updated_at),
+    ).model_dump(mode="json")
+
+
+# -- instalment plans -------------------------------------------------------------------------
+
+
+def _fees(setup_fee: int, monthly_fee: int, total: int, currency: str) -> schemas.PlanFeesOut:
+    return schemas.PlanFeesOut(
+        setup_fee=_money(setup_fee, currency), monthly_fee=_money(monthly_fee, currency), total=_money(total, currency)
+    )
+
+
+def _instalment(row, currency: str, clock: _Clock) -> schemas.InstalmentOut:
+    from portal.instalments.models import PAID_INSTALMENTS
+
+    return schemas.InstalmentOut(
+        number=row.number,
+        due_date=row.due_on,
+        principal=_money(row.principal, currency),
+        interest=_money(row.interest, currency),
+        fee=_money(row.fee, currency),
+        amount=_money(row.amount, currency),
+        status=row.status,
+        paid=_money(row.amount_paid if row.status in PAID_INSTALMENTS else 0, currency),
+        paid_at=clock(row.paid_at),
+        failure=row.failure_message if row.status == "failed" else None,
+    )
+
+
+def _plan(plan, clock: _Clock) -> schemas.PlanOut:
+    from portal.instalments.services import status_label as plan_status_label
+
+    c = plan.currency
+    following = plan.next_instalment
+    return schemas.PlanOut(
+        id=plan.id,
+        number=plan.number,
+        order_number=plan.order.number,
+        status=plan.status,
+        status_label=plan_status_label(plan.status),
+        credit=_money(plan.credit, c),
+        months=plan.months,
+        nominal_rate=str(plan.nominal_rate),
+        apr=str(plan.apr),
+        fees=_fees(plan.setup_fee, plan.monthly_fee, plan.total_fees, c),
+        total_interest=_money(plan.total_interest, c),
+        total_payable=_money(plan.total_payable, c),
+        card=plan.card_label or None,
+        started_on=plan.started_on,
+        withdrawal_until=plan.withdrawal_until,
+        paid=_money(plan.paid, c),
+        left=_money(plan.left, c),
+        arrears=_money(plan.arrears, c),
+        next_instalment=_instalment(following, c, clock) if following else None,
+        instalments=[_instalment(row, c, clock) for row in plan.instalments],
+        created_at=clock(plan.created_at),
+    )
+
+
+def plan(plan, merchant: Merchant) -> dict:
+    return _plan(plan, _Clock(merchant)).model_dump(mode="json")
+
+
+def plan_list(plans: list, next_cursor: str | None, merchant: Merchant) -> dict:
+    clock = _Clock(merchant)
+    return schemas.PlanListOut(plans=[_plan(p, clock) for p in plans], next=next_cursor).model_dump(mode="json")
+
+
+def plan_created(plan, merchant: Merchant, next_step: dict) -> dict:
+    return schemas.PlanCreatedOut(plan=_plan(plan, _Clock(merchant)), next=schemas.NextStepOut(**next_step)).model_dump(
+        mode="json"
+    )
+
+
+def instalment_options(found) -> dict:
+    """What the buyer may choose, each plan with its whole cost (``instalments.services.options``)."""
+    from flask_babel import gettext
+
+    from portal.i18n import current_language
+    from portal.money import Money, format_percent
+
+    c = found.currency
+    plans = []
+    for offer in found.offers:
+        terms = offer.plan
+        language = current_language()
+        example = gettext(
+            "Representative example: a credit of %(credit)s over %(months)s months at a fixed nominal rate of "
+            "%(rate)s, with fees of %(fees)s, gives an APR of %(apr)s; %(months)s instalments, %(total)s payable "
+            "in total.",
+            credit=Money(terms.credit, c),
+            months=offer.months,
+            rate=format_percent(terms.nominal_rate, language),
+            fees=Money(terms.total_fees, c),
+            apr=format_percent(offer.apr, language),
+            total=Money(terms.total_payable, c),
+        )
+        plans.append(
+            schemas.InstalmentOptionOut(
+                months=offer.months,
+                instalment=_money(offer.instalment, c),
+                first_instalment=_money(offer.first_instalment, c),
+                first_due_date=offer.first_due_on,
+                nominal_rate=str(terms.nominal_rate),
+                fees=_fees(offer.setup_fee, offer.monthly_fee, terms.total_fees, c),
+                total_interest=_money(terms.total_interest, c),
+                apr=str(offer.apr),
+                interest_free=offer.interest_free,
+                credit=_money(terms.credit, c),
+                total_cost=_money(terms.total_cost, c),
+                total_payable=_money(terms.total_payable, c),
+                refund_now=_money(offer.refund_now, c),
+                schedule=[
+                    schemas.ScheduledOut(number=row.number, due_date=row.due_on, amount=_money(row.amount, c))
+                    for row in terms.instalments
+                ],
+                representative_example=example,
+            )
+        )
+    return schemas.InstalmentOptionsOut(
+        allowed=found.allowed, reason=found.reason, window_closes_on=found.window_closes_on, plans=plans
     ).model_dump(mode="json")
 
 
@@ -569,7 +690,7 @@ def buyer_order(summary: OrderSummary) -> dict:
         return_options=_return_options(summary.return_options, order.currency, returns_policy),
         claims=_order_claims(summary, clock, "buyer"),
         claim_options=_claim_options(claim_options, order.currency),
-        plan=None,
+        plan=_plan(summary.plan, clock) if summary.plan else None,
         actions=schemas.BuyerActionsOut(**actions),
     ).model_dump(mode="json", by_alias=True)
 
