@@ -411,4 +411,5 @@ def policy():
 
 # The returns and claims pages join this blueprint (they import ``bp`` and the helpers above).
 from portal.console import claims as _claims  # noqa: E402, F401
+from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
