@@ -172,6 +172,26 @@ FEATURED = [
     ("100103", "out_for_delivery", "en", "Out for delivery (en)"),
     ("100104", "returnable", "fi", "Palautuksen voi aloittaa nyt (fi)"),
     ("100105", "claimable", "fi", "Naarmu uudessa jääkaapissa: ilmoita virheestä (fi)"),
+    ("100106", "instalments", "sv", "Betala i delar: byt en betald order till delbetalning (sv)"),
+]
+
+# Pohjolan Kodinkone lets buyers switch a paid order to instalments: 9.90 % a year and a
+# 1.50 € set-up fee, within the Finnish caps for the smallest order it allows (200 €).
+INSTALMENT_TERMS = {
+    "enabled": True,
+    "months": [3, 6, 12],
+    "nominal_rate": "9.90",
+    "monthly_fee": 0,
+    "setup_fee": 150,
+    "min_amount": 20000,
+    "max_amount": 500000,
+    "window_days": 30,
+}
+# Plans already running: number, language, buyer index, product, days ago delivered and
+# switched, and the test card (4242 pays; 0341 is declined, so that plan is in arrears).
+PLANS = [
+    ("100501", "fi", 1, "FRIDGE-A200", 38, 35, "4242 4242 4242 4242"),
+    ("100502", "en", 1, "WASH-W8", 36, 33, "4000 0000 0000 0341"),
 ]
 
 # Where Pohjolan Kodinkone takes returns, and up to what value it approves them at once.
@@ -234,6 +254,8 @@ def seed_demo(now: datetime | None = None) -> DemoResult:
     if created:
         with unit_of_work():
             _seed(now, actor)
+        # Plans start through the provider and the ledger, each in its own transactions.
+        _seed_plans(now, actor)
     return DemoResult(created=created, staff=[(e, r, s) for e, r, s, _n in STAFF], links=_demo_links())
 
 
@@ -253,6 +275,7 @@ def _seed(now: datetime, actor: Actor) -> None:
         {
             "returns": {"window_days": 30, "auto_approve_max": AUTO_APPROVE_MAX, "return_address": RETURN_ADDRESS},
             "sla": {"first_response_hours": 24},
+            "instalments": INSTALMENT_TERMS,
         },
         actor=actor,
     )
@@ -273,8 +296,8 @@ def _seed(now: datetime, actor: Actor) -> None:
 
     for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]
-        if state in ("returnable", "claimable"):
-            continue  # with the returns and the claims, below
+        if state in ("returnable", "claimable", "instalments"):
+            continue  # with the returns, the claims and the plans, below
         _demo_order(shop, number, locale, state, buyer, now - timedelta(days=8 + index), rng, actor, now=now)
     number = 100200
     languages = list(MARKETS)
@@ -627,6 +650,44 @@ def _seed_claims(shop, actor: Actor, *, now: datetime) -> None:
         )
         if counter:
             claims.counter(shop.id, claim.id, {"amount": counter[0], "message": counter[1]}, actor=actor)
+
+
+def _seed_plans(now: datetime, actor: Actor) -> None:
+    """The featured order a buyer can switch to instalments now, and plans already running: one
+    paying on time, one in arrears (its second instalment declined), started weeks ago."""
+    from portal.instalments import services as instalments
+
+    shop = db.session.scalar(select(Merchant).where(Merchant.slug == SHOP_SLUG))
+    number, _state, locale, _label = next(f for f in FEATURED if f[1] == "instalments")
+    with unit_of_work():
+        _delivered_order(
+            shop,
+            number,
+            locale,
+            BUYERS[locale][0],
+            [_product("DISH-D45", locale)],
+            placed_at=now - timedelta(days=6),
+            delivered_at=now - timedelta(days=3),
+            actor=actor,
+        )
+    for number, locale, buyer_index, sku, delivered_days, switched_days, card in PLANS:
+        buyer = BUYERS[locale][buyer_index]
+        with unit_of_work():
+            order = _delivered_order(
+                shop,
+                number,
+                locale,
+                buyer,
+                [_product(sku, locale)],
+                placed_at=now - timedelta(days=delivered_days + 3),
+                delivered_at=now - timedelta(days=delivered_days),
+                actor=actor,
+            )
+        buyer_actor = Actor(kind="buyer", id=order.customer_id, label=buyer[1], merchant_id=shop.id)
+        switched = now - timedelta(days=switched_days)
+        plan = instalments.start_plan(order, {"months": 6, "accept_terms": True}, buyer_actor, now=switched)
+        instalments.save_card(plan, buyer_actor, card_number=card, now=switched)
+    instalments.charge_due(now)  # the instalments due since: one paid, one declined
 
 
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_api_returns import deliver, error, eur  # noqa: F401  (the fixture)
+from tests.api import test_api_returns
+from tests.api.test_api_returns import error, eur
+
+deliver = test_api_returns.deliver  # the fixture, for this module's tests
 
 TERMS = {
     "enabled": True,
@@ -52,9 +55,7 @@ def test_the_plans_on_offer_show_every_cost_and_the_order_says_it_may_switch(cli
     assert order["actions"]["instalments"] == {"allowed": True, "reason": None} and order["plan"] is None
 
 
-def test_accepting_needs_the_terms_and_an_offered_length_and_then_the_card_starts_the_plan(
-    client, offering, deliver
-):
+def test_accepting_needs_the_terms_and_an_offered_length_and_then_the_card_starts_the_plan(client, offering, deliver):
     buyer = deliver()
     response = accept(client, buyer, {"months": 3})
     assert response.status_code == 422 and "accept_terms" in error(response)["fields"]
@@ -106,9 +107,12 @@ def test_only_the_buyer_sees_their_plan_and_the_shop_lists_its_plans(
     plan = accept(client, buyer, {"months": 3, "accept_terms": True}).get_json()["plan"]
     other = deliver("1002", customer={"email": "eino@example.fi", "name": "Eino"})
     assert client.get(f"/api/v1/buyer/instalment-plans/{plan['id']}", headers=other).status_code == 404
-    assert client.post(
-        f"/api/v1/buyer/instalment-plans/{plan['id']}/card", json={"card_number": "4242424242424242"}, headers=other
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/buyer/instalment-plans/{plan['id']}/card", json={"card_number": "4242424242424242"}, headers=other
+        ).status_code
+        == 404
+    )
     listed = client.get("/api/v1/instalment-plans", headers=offering.headers).get_json()
     assert [p["id"] for p in listed["plans"]] == [plan["id"]]
     assert client.get("/api/v1/instalment-plans?status=active", headers=offering.headers).get_json()["plans"] == []

@@ -27,7 +27,7 @@ from portal.returns.models import ReturnRequest
 BASE = "http://127.0.0.1:5000"
 BUYER_LINK = re.compile(r"^\s+(http://127\.0\.0\.1:5000/o/\S+)$", re.MULTILINE)
 LINK_LABEL = re.compile(r"— (\d+)$", re.MULTILINE)
-FEATURED_NUMBERS = ["100101", "100102", "100103", "100104", "100105"]
+FEATURED_NUMBERS = ["100101", "100102", "100103", "100104", "100105", "100106"]
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def table_counts() -> dict[str, int]:
     }
 
 
-def test_seed_demo_prints_the_staff_logins_and_four_buyer_links(seed):
+def test_seed_demo_prints_the_staff_logins_and_the_featured_buyer_links(seed):
     result = seed()
 
     assert result.stdout.startswith("Demo shop loaded.")
@@ -59,7 +59,7 @@ def test_seed_demo_prints_the_staff_logins_and_four_buyer_links(seed):
     for email, _role, _shop, _name in STAFF:
         assert email in result.stdout
         assert authenticate(email, DEMO_PASSWORD).email == email
-    assert len(BUYER_LINK.findall(result.stdout)) == 5
+    assert len(BUYER_LINK.findall(result.stdout)) == 6
     assert LINK_LABEL.findall(result.stdout) == FEATURED_NUMBERS
 
 
@@ -67,7 +67,7 @@ def test_each_printed_buyer_link_opens_its_order_page(seed, client):
     result = seed()
     links = BUYER_LINK.findall(result.stdout)
     numbers = LINK_LABEL.findall(result.stdout)
-    assert len(links) == len(numbers) == 5
+    assert len(links) == len(numbers) == 6
 
     for link, number in zip(links, numbers, strict=True):
         response = client.get(link.removeprefix(BASE), follow_redirects=True)
@@ -173,7 +173,7 @@ def test_printed_addresses_use_the_public_base_url(app, seed):
     result = seed()
 
     addresses = re.findall(r"https?://\S+", result.stdout)
-    assert len(addresses) == 8  # sign-in, five buyer links, lookup, sent mail
+    assert len(addresses) == 9  # sign-in, six buyer links, lookup, sent mail
     assert all(address.startswith("https://apuri.example.net/") for address in addresses), addresses
 
 

@@ -209,7 +209,11 @@ def test_paying_off_within_the_withdrawal_period_costs_the_credit_without_fees(o
     charge = plans.pay_off(plan, BUYER)
     assert charge.status == "succeeded" and charge.amount == quote.amount
     plan = db.session.get(InstalmentPlan, plan.id)
-    assert plan.status == "paid_off" and [i.status for i in plan.instalments] == ["paid", "settled_early", "settled_early"]
+    assert plan.status == "paid_off" and [i.status for i in plan.instalments] == [
+        "paid",
+        "settled_early",
+        "settled_early",
+    ]
     assert plan.paid == PAID  # the credit, and not a cent of interest or fees
     assert plans.payoff_quote(plan) is None
 
