@@ -41,3 +41,11 @@ def test_staff_see_their_plans_and_the_arrears_and_not_another_shops(
     sign_in(agent_b.email, using=other)
     assert other.get(f"/console/plans/{late.id}").status_code == 404
     assert late.number not in other.get("/console/plans").get_data(as_text=True)
+
+
+def test_the_order_page_in_the_console_links_its_plan(client, shop_a, agent_a, sign_in, delivered_order):
+    update_policy(shop_a, {"instalments": TERMS}, actor=SHOP)
+    plan = started(delivered_order(shop_a, "5003", items=FRIDGE), "4242 4242 4242 4242")
+    sign_in(agent_a.email)
+    html = unescape(client.get("/console/orders/5003").get_data(as_text=True))
+    assert f'/console/plans/{plan.id}"' in html and "Active" in html and "€320.10 paid, €637.20 left." in html
