@@ -255,7 +255,7 @@ def plan_pay(slug: str, plan_id: str):
     except (Conflict, NotFound, ProviderUnavailable) as exc:
         flash(str(exc), "error")
         return redirect(_plan_url(plan))
-    _say_outcome(charge, plan.currency)
+    _say_outcome(charge, plan)
     return redirect(_plan_url(plan))
 
 
@@ -271,15 +271,27 @@ def plan_payment_done(slug: str, plan_id: str):
         flash(str(exc), "error")
         return redirect(_plan_url(plan))
     if charge is not None:
-        _say_outcome(charge, plan.currency)
+        _say_outcome(charge, plan)
     return redirect(_plan_url(plan))
 
 
-def _say_outcome(charge, currency: str) -> None:
+def _say_outcome(charge, plan: InstalmentPlan) -> None:
+    """The payment's outcome for the buyer; when it settled the plan, the flash says so."""
     if charge is None:
         return
+    currency = plan.currency
     if charge.status == "succeeded":
-        flash(_("Thank you: %(amount)s is paid.", amount=Money(charge.amount, currency)), "success")
+        db.session.refresh(plan)
+        if plan.status == PlanStatus.PAID_OFF.value:
+            flash(
+                _(
+                    "Thank you: %(amount)s is paid. Your instalment plan is paid off and nothing more will be charged.",
+                    amount=Money(charge.amount, currency),
+                ),
+                "success",
+            )
+        else:
+            flash(_("Thank you: %(amount)s is paid.", amount=Money(charge.amount, currency)), "success")
     elif charge.status == "failed":
         flash(
             _("The payment did not go through: %(reason)s", reason=instalments.failure_text(charge.failure_code)),
