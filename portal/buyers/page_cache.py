@@ -112,6 +112,7 @@ def _statement():
                 orders.c.merchant_id,
                 customers.c.version.label("customer_version"),
                 merchants.c.timezone,
+                merchants.c.version.label("merchant_version"),
             )
             .select_from(
                 orders.join(merchants, orders.c.merchant_id == merchants.c.id).join(
@@ -125,7 +126,7 @@ def _statement():
 
 def order_head(slug: str, number: str):
     """Who may see the order and which version it is: (id, version, locale, customer_id,
-    merchant_id, customer_version, timezone), or None when there is no such order."""
+    merchant_id, customer_version, timezone, merchant_version), or None when there is no such order."""
     from portal.extensions import db
 
     ttl = current_app.config["ORDER_HEAD_TTL_SECONDS"]
@@ -139,6 +140,11 @@ def order_head(slug: str, number: str):
     if head is not None and ttl > 0:
         _heads.put(key, head, now + ttl)
     return head
+
+
+def forget_all_heads() -> None:
+    """A shop's policy changed in this process: every order's next page reads its head afresh."""
+    _heads.clear()
 
 
 def forget_order(slug: str, number: str) -> None:

@@ -109,6 +109,9 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
     late = order.cancelled_at is None and policy.is_late(order.promised_delivery_date, order.delivery_status, today)
     refunds = refunds_of(order.id)
     refunded = sum(r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value)
+    switched = sum(
+        r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED.value and r.source == "instalment_switch"
+    )
     money = order_money(order, refunds)
     captured = order.payment.total_paid if order.payment else 0
     timeline = [policy.TimelineEntry(at=order.placed_at, status="placed", label=str(_l("Order placed and paid")))]
@@ -160,7 +163,8 @@ def summarise(order: Order, *, now: datetime | None = None, with_other_orders: b
         today=today,
         late=late,
         status=policy.buyer_status(order.delivery_status, late, order.cancelled_at is not None),
-        refund_state=policy.refund_state(refunded, captured),
+        # Money back because the order switched to instalments is not a refund of the purchase.
+        refund_state=policy.refund_state(refunded - switched, captured - switched),
         refunded=refunded,
         refunds=refunds,
         money=money.summary,

@@ -126,7 +126,8 @@ def order(slug: str, number: str):
     key = None
     if cacheable:
         today = utcnow().astimezone(ZoneInfo(row.timezone)).date()
-        key = (row.id, row.version, row.customer_version, language, today)  # tz is the shop's
+        # tz is the shop's; the shop's version changes with its policy (return window, instalments…)
+        key = (row.id, row.version, row.customer_version, row.merchant_version, language, today)
         page = page_cache.pages().get(key)
         if page is not None:
             return page

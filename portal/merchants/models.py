@@ -24,6 +24,8 @@ class Merchant(db.Model):
     support_email: Mapped[str | None] = mapped_column(String(254))
     support_phone: Mapped[str | None] = mapped_column(String(40))
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped when the policy changes: cached buyer pages (which show what the policy allows) renew.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -135,7 +135,7 @@ def get_policy(merchant: Merchant) -> dict:
 
 def update_policy(merchant: Merchant, patch: object, *, actor: Actor) -> dict:
     """Merge a partial policy document; validate it; audit who changed what."""
-    with unit_of_work():
+    with unit_of_work() as uow:
         locked = lock_one(Merchant, merchant.id)
         before = effective_policy(locked.policy)
         merged = merge_policy(locked.policy, patch)
@@ -146,6 +146,10 @@ def update_policy(merchant: Merchant, patch: object, *, actor: Actor) -> dict:
         }
         changed = {s: v for s, v in changed.items() if v}
         if changed:
+            locked.version += 1
+            from portal.buyers.page_cache import forget_all_heads
+
+            uow.after_commit(forget_all_heads)
             audit.record(
                 actor,
                 "policy.updated",

@@ -120,11 +120,11 @@ def test_the_order_page_offers_instalments_only_when_the_order_qualifies(client,
     )
     html = _page(client.get(_order_url(invoiced)))
     assert "Pay in instalments" not in html and _options_url(invoiced) not in html
-    # The shop stops offering instalments: no offer, and the options page says why.
+    # The shop stops offering instalments: the same order's page (cached a moment ago) no longer
+    # offers them, and the options page says why.
     update_policy(shop, {"instalments": {"enabled": False}}, actor=SHOP)
-    later = delivered_order(shop, days_ago=3, items=FRIDGE, locale="en")
-    html = _page(client.get(_order_url(later)))
-    assert "Spread the cost" not in html and _options_url(later) not in html
+    html = _page(client.get(_order_url(order)))
+    assert "Spread the cost" not in html and _options_url(order) not in html
     options = client.get(_options_url(order))
     assert options.status_code == 200
     html = _page(options)
@@ -258,6 +258,10 @@ def test_the_test_card_starts_the_plan_and_the_plan_page_shows_where_it_stands(c
         'Paid <span class="block muted">from your original payment</span>' in schedule
         and schedule.count("Scheduled") == 2
     )
+    # The order page tells the switch apart from a refund of the purchase.
+    order_html = _page(client.get(_order_url(order)))
+    assert "Partly refunded" not in order_html and "Paying in instalments" in order_html
+    assert "the rest of your payment, as the order is now paid in instalments" in order_html
     # The money: 627,90 € back to the card through the ledger, once; nothing charged yet.
     assert [(r.source, r.source_id, r.amount, r.status) for r in _refunds(order)] == [
         ("instalment_switch", plan.id, BACK_NOW, "succeeded")
