@@ -50,9 +50,12 @@ def test_eight_simultaneous_job_runs_charge_each_due_instalment_once(app, order)
     assert sum(answers) == 2
     charges = db.session.scalars(select(Charge).where(Charge.source_id == plan_id)).all()
     assert sorted((c.amount, c.status) for c in charges) == [(31860, "succeeded"), (31860, "succeeded")]
-    assert db.session.scalar(
-        select(func.count()).select_from(SimulatedTransaction).where(SimulatedTransaction.kind == "charge")
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(SimulatedTransaction).where(SimulatedTransaction.kind == "charge")
+        )
+        == 2
+    )
     assert db.session.get(InstalmentPlan, plan_id).status == "paid_off"
 
 
