@@ -9,11 +9,21 @@ It answers as Stripe does (form-encoded request, JSON object or ``{"error": {...
 - ``GET /v1/payment_intents?customer=…``: the customer's PaymentIntents, newest first;
 - ``POST /v1/payment_intents``: a new PaymentIntent in ``intent_status`` (succeeded unless
   told otherwise). Like Stripe, confirming one whose payment methods may redirect the buyer
-  needs a ``return_url`` or ``automatic_payment_methods[allow_redirects]=never``.
+  needs a ``return_url`` or ``automatic_payment_methods[allow_redirects]=never``. A card saved
+  with ``confirm_setup`` answers as Stripe's test card of the same kind (``CARDS``): "auth"
+  fails off-session with a 402 authentication_required and, on-session, waits in
+  requires_action with its client secret (``confirm_payment`` finishes it as the buyer's bank
+  would); "decline" fails with a 402 card_declined; a payment method of another customer is a
+  400;
+- ``POST /v1/customers``, ``GET /v1/customers/{id}``: a customer (``add_payment``'s, or made here);
+- ``POST /v1/setup_intents``, ``GET /v1/setup_intents/{id}``: a SetupIntent waiting for a card
+  (requires_payment_method, with its ``seti_…_secret_…`` client secret); ``confirm_setup``
+  saves a card on it as Stripe.js ``confirmCardSetup`` does;
+- ``GET /v1/payment_methods/{id}``: a card saved with ``confirm_setup`` (or ``add_payment``'s).
 
 It keeps Stripe's idempotency rule (a key answers with its first result, so a repeated key
-makes no second refund or PaymentIntent; a PaymentIntent key reused with other parameters is a
-400 idempotency_error) and records every request: method, path, form fields (the query string
+makes no second refund, PaymentIntent, customer or SetupIntent; such a key reused with other
+parameters, other than a refund's, is a 400 idempotency_error) and records every request: method, path, form fields (the query string
 of a GET) and Idempotency-Key header. ``fail_next`` queues what the next requests of a method
 (POST unless told) meet:
 
@@ -69,6 +79,15 @@ CARD_ERRORS = {
     ),
 }
 
+# Stripe's test cards a SetupIntent can be confirmed with (``confirm_setup``): the number's last
+# four, and what later PaymentIntents on the saved card meet.
+CARDS = {
+    "4242": "4242",  # 4242 4242 4242 4242: every payment succeeds
+    "auth": "3184",  # 4000 0027 6000 3184: the bank wants authentication on every payment
+    "decline": "0341",  # 4000 0000 0000 0341: saved, but every payment is declined
+    "refuse": "0002",  # 4000 0000 0000 0002: declined already when it is being saved
+}
+
 
 @dataclass
 class Recorded:
@@ -89,6 +108,10 @@ class FakeStripe:
     intent_error: dict | None = None  # the last_payment_error new PaymentIntents get
     intents: dict[str, dict] = field(default_factory=dict)  # id -> PaymentIntent made by POST
     payments: dict[str, dict] = field(default_factory=dict)  # id -> original payment (add_payment)
+    customers: dict[str, dict] = field(default_factory=dict)  # id -> customer
+    setup_intents: dict[str, dict] = field(default_factory=dict)  # id -> SetupIntent
+    payment_methods: dict[str, dict] = field(default_factory=dict)  # id -> card payment method
+    card_kinds: dict[str, str] = field(default_factory=dict)  # payment method id -> CARDS key
     _answers: dict[str, tuple[int, dict]] = field(default_factory=dict)  # idempotency key -> first answer
     _intent_requests: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> first form
     _faults: list[tuple[str, str]] = field(default_factory=list)  # (method, fault)
@@ -117,6 +140,70 @@ class FakeStripe:
     def intent_requests(self) -> list[Recorded]:
         """The requests that create a PaymentIntent."""
         return [r for r in self.requests if r.path == "/v1/payment_intents" and r.method == "POST"]
+
+    def setup_requests(self) -> list[Recorded]:
+        """The requests that create a SetupIntent."""
+        return [r for r in self.requests if r.path == "/v1/setup_intents" and r.method == "POST"]
+
+    def customer_requests(self) -> list[Recorded]:
+        """The requests that create a customer."""
+        return [r for r in self.requests if r.path == "/v1/customers" and r.method == "POST"]
+
+    def confirm_setup(self, setup_id: str, card: str = "4242") -> dict:
+        """The buyer enters a card on the page and Stripe.js ``confirmCardSetup`` confirms the
+        SetupIntent (any 3-D Secure step passed): the card is saved on the SetupIntent's customer,
+        unless it is the "refuse" card, which leaves the SetupIntent waiting with the decline
+        in ``last_setup_error``."""
+        assert card in CARDS, card
+        with self._lock:
+            setup = self.setup_intents[setup_id]
+            assert setup["status"] in ("requires_payment_method", "requires_confirmation", "requires_action"), setup
+            method = self._payment_method(card, None)
+            if card == "refuse":
+                setup["last_setup_error"] = {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "generic_decline",
+                    "message": "Your card was declined.",
+                    "payment_method": method,
+                }
+                setup["status"] = "requires_payment_method"
+                return setup
+            method["customer"] = setup["customer"]
+            setup.update(
+                {
+                    "status": "succeeded",
+                    "payment_method": method["id"],
+                    "latest_attempt": f"setatt_{next(self._ids):06d}",
+                    "last_setup_error": None,
+                    "next_action": None,
+                }
+            )
+            return setup
+
+    def confirm_payment(self, intent_id: str, *, authenticated: bool = True) -> dict:
+        """The buyer's bank step for an intent in requires_action (Stripe.js ``handleNextAction``):
+        passed, the intent succeeds; failed, it waits for another payment method."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            assert intent["status"] == "requires_action", intent
+            intent["next_action"] = None
+            if authenticated:
+                intent.update({"status": "succeeded", "latest_charge": f"ch_{intent_id[3:]}"})
+            else:
+                intent.update(
+                    {
+                        "status": "requires_payment_method",
+                        "last_payment_error": {
+                            "type": "invalid_request_error",
+                            "code": "payment_intent_authentication_failure",
+                            "message": "The provided PaymentMethod has failed authentication. You can provide "
+                            "payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent "
+                            "again.",
+                        },
+                    }
+                )
+            return intent
 
     def forget_keys(self) -> None:
         """What Stripe does with idempotency keys after 24 hours."""
@@ -151,6 +238,10 @@ class FakeStripe:
             payment["latest_charge"] = "ch_original"
         with self._lock:
             self.payments[reference] = payment
+            if customer and customer not in self.customers:
+                self.customers[customer] = _customer(customer, None, {})
+            if payment_method and payment_method not in self.payment_methods:
+                self._payment_method("4242", customer, payment_method)
         return payment
 
     def start(self) -> FakeStripe:
@@ -233,6 +324,12 @@ class FakeStripe:
             if recorded.path == "/v1/payment_intents":
                 status, answer = self._create_intent(recorded, fault)
                 return status, answer, delay
+            if recorded.path == "/v1/customers":
+                status, answer = self._keyed(recorded, self._create_customer)
+                return status, answer, delay
+            if recorded.path == "/v1/setup_intents":
+                status, answer = self._keyed(recorded, self._create_setup)
+                return status, answer, delay
             if recorded.path != "/v1/refunds":
                 return 404, _error("invalid_request_error", "resource_missing", "Unrecognized request URL."), 0
             key = recorded.idempotency_key
@@ -274,6 +371,17 @@ class FakeStripe:
         path = recorded.path
         if path == "/v1/payment_intents":
             return 200, self._list_intents(recorded.form)
+        for prefix, kind, found_in in (
+            ("/v1/setup_intents/", "setup_intent", self.setup_intents),
+            ("/v1/payment_methods/", "payment_method", self.payment_methods),
+            ("/v1/customers/", "customer", self.customers),
+        ):
+            object_id = path[len(prefix) :] if path.startswith(prefix) else ""
+            if object_id and "/" not in object_id:
+                if object_id in found_in:
+                    return 200, found_in[object_id]
+                name = {"setup_intent": "setupintent", "payment_method": "PaymentMethod"}.get(kind, kind)
+                return 404, _error("invalid_request_error", "resource_missing", f"No such {name}: '{object_id}'")
         for prefix, kind in (("/v1/payment_intents/", "payment_intent"), ("/v1/charges/", "charge")):
             object_id = path[len(prefix) :] if path.startswith(prefix) else ""
             if object_id and "/" not in object_id:
@@ -301,7 +409,8 @@ class FakeStripe:
             "has_more": len(found) > limit,
         }
 
-    def _create_intent(self, recorded: Recorded, fault: str | None) -> tuple[int, dict]:
+    def _keyed(self, recorded: Recorded, decide) -> tuple[int, dict]:
+        """Stripe's idempotency layer around a create: a key answers with its first answer."""
         form, key = recorded.form, recorded.idempotency_key
         if key and key in self._answers:
             if self._intent_requests.get(key) != form:
@@ -312,11 +421,97 @@ class FakeStripe:
                     f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
                 )
             return self._answers[key]
-        status, answer = self._decide_intent(form, fault)
+        status, answer = decide(form)
         if key:
             self._answers[key] = (status, answer)
             self._intent_requests[key] = form
         return status, answer
+
+    def _create_customer(self, form: dict[str, str]) -> tuple[int, dict]:
+        customer = _customer(f"cus_{next(self._ids):06d}", form.get("email") or None, _metadata(form))
+        self.customers[customer["id"]] = customer
+        return 200, customer
+
+    def _create_setup(self, form: dict[str, str]) -> tuple[int, dict]:
+        customer = form.get("customer") or None
+        if customer is not None and customer not in self.customers:
+            error = _error("invalid_request_error", "resource_missing", f"No such customer: '{customer}'")
+            error["error"]["param"] = "customer"
+            return 400, error
+        usage = form.get("usage") or "off_session"
+        if usage not in ("off_session", "on_session"):
+            error = _error("invalid_request_error", "parameter_invalid_string", "Invalid usage.")
+            error["error"]["param"] = "usage"
+            return 400, error
+        automatic = None
+        if form.get("automatic_payment_methods[enabled]") == "true":
+            automatic = {
+                "enabled": True,
+                "allow_redirects": form.get("automatic_payment_methods[allow_redirects]") or "always",
+            }
+        setup_id = f"seti_{next(self._ids):06d}"
+        setup = {
+            "id": setup_id,
+            "object": "setup_intent",
+            "application": None,
+            "automatic_payment_methods": automatic,
+            "cancellation_reason": None,
+            "client_secret": f"{setup_id}_secret_{next(self._ids):08d}",
+            "created": int(time.time()),
+            "customer": customer,
+            "description": None,
+            "flow_directions": None,
+            "last_setup_error": None,
+            "latest_attempt": None,
+            "livemode": False,
+            "mandate": None,
+            "metadata": _metadata(form),
+            "next_action": None,
+            "on_behalf_of": None,
+            "payment_method": None,
+            "payment_method_options": {
+                "card": {"mandate_options": None, "network": None, "request_three_d_secure": "automatic"}
+            },
+            "payment_method_types": ["card"],
+            "single_use_mandate": None,
+            "status": "requires_payment_method",
+            "usage": usage,
+        }
+        self.setup_intents[setup_id] = setup
+        return 200, setup
+
+    def _payment_method(self, card: str, customer: str | None, method_id: str | None = None) -> dict:
+        method_id = method_id or f"pm_{next(self._ids):06d}"
+        method = {
+            "id": method_id,
+            "object": "payment_method",
+            "allow_redisplay": "unspecified",
+            "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+            "card": {
+                "brand": "visa",
+                "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+                "country": "US",
+                "display_brand": "visa",
+                "exp_month": 12,
+                "exp_year": time.gmtime().tm_year + 3,
+                "funding": "credit",
+                "last4": CARDS[card],
+                "networks": {"available": ["visa"], "preferred": None},
+                "three_d_secure_usage": {"supported": True},
+                "wallet": None,
+            },
+            "created": int(time.time()),
+            "customer": customer,
+            "livemode": False,
+            "metadata": {},
+            "type": "card",
+        }
+        self.payment_methods[method_id] = method
+        self.card_kinds[method_id] = card
+        return method
+
+    def _create_intent(self, recorded: Recorded, fault: str | None) -> tuple[int, dict]:
+        return self._keyed(recorded, lambda form: self._decide_intent(form, fault))
 
     def _decide_intent(self, form: dict[str, str], fault: str | None) -> tuple[int, dict]:
         if not form.get("amount") or not form.get("currency"):
@@ -330,7 +525,25 @@ class FakeStripe:
                 "accept the payment methods enabled in the Dashboard, some of which may require a full page "
                 "redirect to succeed.",
             )
+        method_id = form.get("payment_method")
+        method = self.payment_methods.get(method_id or "")
+        if method is not None and method["customer"] and method["customer"] != form.get("customer"):
+            error = _error(
+                "invalid_request_error",
+                None,
+                f"The provided PaymentMethod {method_id} belongs to a different Customer than the one given.",
+            )
+            error["error"]["param"] = "payment_method"
+            return 400, error
+        card = self.card_kinds.get(method_id or "")
+        off_session = form.get("off_session") == "true"
         card_error = CARD_ERRORS.get(fault or "")
+        if card_error is None and form.get("confirm") == "true":
+            if card == "decline":
+                card_error = ("card_declined", "generic_decline", "Your card was declined.")
+            elif card == "auth" and off_session:
+                card_error = CARD_ERRORS["authentication_required"]
+        needs_action = card_error is None and card == "auth" and form.get("confirm") == "true"
         last_error = self.intent_error
         if card_error is not None:
             code, decline_code, message = card_error
@@ -352,15 +565,49 @@ class FakeStripe:
             "status": "requires_payment_method" if card_error else self.intent_status,
             "last_payment_error": last_error,
             "latest_charge": f"ch_{intent_id[3:]}",
+            "client_secret": f"{intent_id}_secret_{next(self._ids):08d}",
+            "next_action": None,
+            "setup_future_usage": None,
         }
+        if needs_action:  # on-session: the bank's 3-D Secure step, done by Stripe.js on the page
+            intent.update(
+                {
+                    "status": "requires_action",
+                    "last_payment_error": None,
+                    "latest_charge": None,
+                    "next_action": {
+                        "type": "use_stripe_sdk",
+                        "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": "https://hooks.stripe.com/"},
+                    },
+                }
+            )
         self.intents[intent_id] = intent
         if card_error is not None:
             error = _error("card_error", card_error[0], card_error[2])
             error["error"].update({"payment_intent": intent, "charge": intent["latest_charge"]})
+            if method is not None:
+                error["error"]["payment_method"] = method
             if card_error[1]:
                 error["error"]["decline_code"] = card_error[1]
             return 402, error
         return 200, intent
+
+
+def _metadata(form: dict[str, str]) -> dict[str, str]:
+    return {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")}
+
+
+def _customer(customer_id: str, email: str | None, metadata: dict[str, str]) -> dict:
+    return {
+        "id": customer_id,
+        "object": "customer",
+        "created": int(time.time()),
+        "email": email,
+        "invoice_settings": {"default_payment_method": None},
+        "livemode": False,
+        "metadata": metadata,
+        "name": None,
+    }
 
 
 def _error(kind: str, code: str | None, message: str) -> dict:

@@ -375,9 +375,12 @@ class StripeProvider:
         status = str(values.get("status"))
         error = values.get("last_setup_error") if isinstance(values.get("last_setup_error"), Mapping) else {}
         code = _text(error.get("decline_code")) or _text(error.get("code"))
+        # A card refused while being saved leaves the SetupIntent waiting for another card
+        # (requires_payment_method) with the reason in last_setup_error: the card failed.
+        refused = status == "requires_payment_method" and code is not None
         return CardSetup(
             reference=values.get("id"),
-            status="failed" if status == "canceled" else status,
+            status="failed" if status == "canceled" or refused else status,
             client_secret=values.get("client_secret"),
             customer=_id(values.get("customer")),
             payment_method=_id(method) if status == "succeeded" else None,
