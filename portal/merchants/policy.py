@@ -266,7 +266,7 @@ def _fee_cap_problems(inst: dict) -> dict[str, list]:
     if "per_day" in broken:
         problems["instalments.monthly_fee"] = [
             _l(
-                "The fees may be at most 0.01 % of the credit a day (Finnish consumer-credit cap); "
+                "The fees may be at most 0.01 per cent of the credit a day (Finnish consumer-credit cap); "
                 "they are more for the smallest order."
             )
         ]

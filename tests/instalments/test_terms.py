@@ -89,7 +89,7 @@ def test_the_policy_refuses_fees_above_the_finnish_caps_with_the_reason():
     with pytest.raises(ValidationFailed) as per_day:
         merge_policy({}, {"instalments": {"monthly_fee": 400, "min_amount": 100000, "months": [12]}})
     assert [str(m) for m in per_day.value.fields["instalments.monthly_fee"]] == [
-        "The fees may be at most 0.01 % of the credit a day (Finnish consumer-credit cap); "
+        "The fees may be at most 0.01 per cent of the credit a day (Finnish consumer-credit cap); "
         "they are more for the smallest order."
     ]
     with pytest.raises(ValidationFailed) as per_year:
