@@ -1,0 +1,366 @@
+"""Tickets: opened by a buyer, an escalation or an e-mail; answered by staff inside the SLA.
+
+Every ticket gets its due times when it opens (``portal.support.sla``, the shop's ``sla``
+policy) and the buyer an acknowledgement at once, in their language, with the ticket number and
+when to expect an answer. A public reply goes to the buyer by e-mail and stops the first-response
+clock; an internal note never leaves the desk. ``check_sla`` (a scheduled job) warns the
+assignee before a breach and, after it, raises the priority and moves the ticket to the team
+lead's queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from flask_babel import lazy_gettext as _l
+from pydantic import StringConstraints
+from sqlalchemy import select
+
+from portal.actors import Actor
+from portal.audit import services as audit
+from portal.db import lock_one, new_id, unit_of_work, utcnow
+from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.merchants.models import Merchant
+from portal.merchants.policy import effective_policy
+from portal.orders.models import Customer, Order
+from portal.orders.schemas import Strict
+from portal.support import sla
+from portal.support.models import ACTIVE_STATUSES, PRIORITIES, Ticket, TicketMessage, TicketStatus
+from portal.validation import parse
+
+# Warn the assignee when this share of the SLA time is left (or two hours, whichever is more).
+WARN_SHARE = 0.2
+WARN_AT_LEAST = timedelta(hours=2)
+
+STATUS_LABELS = {
+    "new": _l("New"),
+    "open": _l("Open"),
+    "waiting_on_buyer": _l("Waiting for the buyer"),
+    "solved": _l("Solved"),
+    "closed": _l("Closed"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+class TicketIn(Strict):
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=8000)]
+
+
+class MessageIn(Strict):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A shop's SLA terms as the clock takes them."""
+
+    first_response_hours: float
+    resolution_hours: float
+    business_hours: dict | None
+    timezone: str
+
+    @classmethod
+    def of(cls, merchant: Merchant) -> Clock:
+        terms = effective_policy(merchant.policy)["sla"]
+        return cls(
+            float(terms["first_response_hours"]),
+            float(terms["resolution_hours"]),
+            terms.get("business_hours"),
+            merchant.timezone,
+        )
+
+    def due(self, start: datetime, hours: float) -> datetime:
+        return sla.due_at(start, hours, business_hours=self.business_hours, timezone=self.timezone)
+
+
+def open_ticket(
+    merchant: Merchant,
+    customer: Customer,
+    document: object,
+    actor: Actor,
+    *,
+    order: Order | None = None,
+    source: str = "contact_form",
+    about: tuple[str, str] | None = None,
+    priority: str = "normal",
+    now: datetime | None = None,
+) -> Ticket:
+    """A new ticket with its first message, its due times, and the buyer's acknowledgement."""
+    data = parse(TicketIn, document)
+    if order is not None and (order.merchant_id != merchant.id or order.customer_id != customer.id):
+        raise NotFound()
+    now = now or utcnow()
+    clock = Clock.of(merchant)
+    with unit_of_work() as uow:
+        ticket = Ticket(
+            id=new_id("tkt"),
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            order_id=order.id if order else None,
+            number=new_id("t")[2:10].upper(),
+            subject=data.subject,
+            status=TicketStatus.NEW.value,
+            priority=priority if priority in PRIORITIES else "normal",
+            source=source,
+            about_type=about[0] if about else None,
+            about_id=about[1] if about else None,
+            locale=(order.locale if order else customer.locale) or merchant.default_locale,
+            first_response_due_at=clock.due(now, clock.first_response_hours),
+            resolution_due_at=clock.due(now, clock.resolution_hours),
+            created_at=now,
+            updated_at=now,
+        )
+        ticket.messages = [
+            TicketMessage(
+                author_kind="system" if source == "escalation" else actor.kind if actor.kind == "buyer" else "staff",
+                author_id=actor.id,
+                author_label=actor.label[:254],
+                body=data.message,
+                via="email" if source == "email" else "portal",
+                created_at=now,
+            )
+        ]
+        db.session.add(ticket)
+        db.session.flush()
+        audit.record(
+            actor,
+            "ticket.opened",
+            "ticket",
+            ticket.id,
+            merchant_id=merchant.id,
+            after={"number": ticket.number, "source": source, "order": order.number if order else None},
+        )
+        _mail_buyer(uow, ticket, "ticket_received", dedupe=f"ticket_received:{ticket.id}")
+    return ticket
+
+
+def get_ticket(ticket_id: str, *, merchant_id: str | None = None, customer_id: str | None = None) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or (merchant_id and ticket.merchant_id != merchant_id):
+        raise NotFound()
+    if customer_id and ticket.customer_id != customer_id:
+        raise NotFound()
+    return ticket
+
+
+def reply(ticket: Ticket, document: object, actor: Actor, *, internal: bool = False, now=None) -> TicketMessage:
+    """Staff answer the buyer (by e-mail, and on the order page) or leave an internal note."""
+    data = parse(MessageIn, document)
+    now = now or utcnow()
+    with unit_of_work() as uow:
+        ticket = lock_one(Ticket, ticket.id)
+        if ticket.status == TicketStatus.CLOSED.value:
+            raise Conflict(_l("The ticket is closed. Open a new one to write to the buyer."), code="ticket_closed")
+        message = TicketMessage(
+            ticket_id=ticket.id,
+            author_kind="staff",
+            author_id=actor.id,
+            author_label=actor.label[:254],
+            body=data.message,
+            internal=internal,
+            created_at=now,
+        )
+        db.session.add(message)
+        if not internal:
+            if ticket.first_responded_at is None:
+                ticket.first_responded_at = now
+            ticket.status = TicketStatus.WAITING_ON_BUYER.value
+            if ticket.assignee_id is None and actor.kind == "user":
+                ticket.assignee_id = actor.id
+        ticket.updated_at = now
+        db.session.flush()
+        audit.record(
+            actor,
+            "ticket.noted" if internal else "ticket.replied",
+            "ticket",
+            ticket.id,
+            merchant_id=ticket.merchant_id,
+        )
+        if not internal:
+            _mail_buyer(uow, ticket, "ticket_reply", dedupe=f"ticket_reply:{message.id}", message=message)
+    return message
+
+
+def buyer_message(ticket: Ticket, document: object, actor: Actor, *, via: str = "portal", now=None) -> TicketMessage:
+    """The buyer writes again (on the portal or by replying to an e-mail): the ticket reopens."""
+    data = parse(MessageIn, document)
+    now = now or utcnow()
+    with unit_of_work():
+        ticket = lock_one(Ticket, ticket.id)
+        message = TicketMessage(
+            ticket_id=ticket.id,
+            author_kind="buyer",
+            author_id=actor.id,
+            author_label=actor.label[:254],
+            body=data.message,
+            via=via,
+            created_at=now,
+        )
+        db.session.add(message)
+        if ticket.status in (TicketStatus.WAITING_ON_BUYER.value, TicketStatus.SOLVED.value, TicketStatus.CLOSED.value):
+            if ticket.status != TicketStatus.WAITING_ON_BUYER.value:
+                # Reopened after it was solved: a new answer is owed within the SLA again.
+                clock = Clock.of(db.session.get(Merchant, ticket.merchant_id))
+                ticket.resolution_due_at = clock.due(now, clock.resolution_hours)
+                ticket.solved_at = ticket.closed_at = None
+            ticket.status = TicketStatus.OPEN.value
+        ticket.updated_at = now
+        db.session.flush()
+    return message
+
+
+def assign(ticket: Ticket, user_id: str | None, actor: Actor) -> Ticket:
+    from portal.accounts.models import User
+
+    with unit_of_work():
+        ticket = lock_one(Ticket, ticket.id)
+        if user_id is not None:
+            user = db.session.get(User, user_id)
+            if user is None or not user.active or (user.merchant_id not in (None, ticket.merchant_id)):
+                raise ValidationFailed(fields={"assignee": [_l("Choose someone who works on this shop's tickets.")]})
+        before = ticket.assignee_id
+        ticket.assignee_id = user_id
+        ticket.updated_at = utcnow()
+        audit.record(
+            actor,
+            "ticket.assigned",
+            "ticket",
+            ticket.id,
+            merchant_id=ticket.merchant_id,
+            before={"assignee": before},
+            after={"assignee": user_id},
+        )
+    return ticket
+
+
+def set_status(ticket: Ticket, status: str, actor: Actor, *, now=None) -> Ticket:
+    if status not in {s.value for s in TicketStatus}:
+        raise ValidationFailed(fields={"status": [_l("Unknown status.")]})
+    now = now or utcnow()
+    with unit_of_work():
+        ticket = lock_one(Ticket, ticket.id)
+        before = ticket.status
+        ticket.status = status
+        if status == TicketStatus.SOLVED.value:
+            ticket.solved_at = now
+        if status == TicketStatus.CLOSED.value:
+            ticket.closed_at = now
+        ticket.updated_at = now
+        audit.record(
+            actor,
+            "ticket.status",
+            "ticket",
+            ticket.id,
+            merchant_id=ticket.merchant_id,
+            before={"status": before},
+            after={"status": status},
+        )
+    return ticket
+
+
+# -- the SLA job --------------------------------------------------------------------------------
+
+
+def _next_due(ticket: Ticket) -> datetime | None:
+    """The due time that is running: the first response until there is one, then the resolution."""
+    if ticket.status not in ACTIVE_STATUSES or ticket.status == TicketStatus.WAITING_ON_BUYER.value:
+        return None
+    return ticket.first_response_due_at if ticket.first_responded_at is None else ticket.resolution_due_at
+
+
+def check_sla(now: datetime | None = None) -> tuple[int, int]:
+    """Job: warn the assignee before a breach (once) and escalate after it (once): priority up,
+    to the team lead's queue. Returns (warned, escalated)."""
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(Ticket.id).where(Ticket.status.in_((TicketStatus.NEW.value, TicketStatus.OPEN.value)))
+    ).all()
+    warned = escalated = 0
+    for ticket_id in ids:
+        with unit_of_work() as uow:
+            ticket = lock_one(Ticket, ticket_id)
+            due = _next_due(ticket)
+            if due is None:
+                continue
+            if due <= now and ticket.breached_at is None:
+                ticket.breached_at = now
+                ticket.queue = "team_lead"
+                ticket.priority = PRIORITIES[min(PRIORITIES.index(ticket.priority) + 1, len(PRIORITIES) - 1)]
+                ticket.updated_at = now
+                audit.record(
+                    Actor.system("sla"),
+                    "ticket.breached",
+                    "ticket",
+                    ticket.id,
+                    merchant_id=ticket.merchant_id,
+                    after={"priority": ticket.priority, "queue": ticket.queue},
+                )
+                escalated += 1
+            elif due > now and ticket.warned_at is None and ticket.assignee_id is not None:
+                span = due - ticket.created_at
+                if due - now <= max(span * WARN_SHARE, WARN_AT_LEAST):
+                    ticket.warned_at = now
+                    _mail_assignee(uow, ticket, due)
+                    warned += 1
+    return warned, escalated
+
+
+# -- e-mail ---------------------------------------------------------------------------------------
+
+
+def _mail_buyer(uow, ticket: Ticket, kind: str, *, dedupe: str, message: TicketMessage | None = None) -> None:
+    from portal.notifications.services import queue_email
+
+    customer = db.session.get(Customer, ticket.customer_id)
+    merchant = db.session.get(Merchant, ticket.merchant_id)
+    link = None
+    if ticket.order_id:
+        from portal.buyers.access import order_link
+
+        link = order_link(db.session.get(Order, ticket.order_id))
+    queue_email(
+        uow,
+        kind=kind,
+        recipient=customer.email,
+        locale=ticket.locale,
+        merchant_id=ticket.merchant_id,
+        dedupe_key=dedupe,
+        context={"ticket": ticket, "merchant": merchant, "customer": customer, "message": message, "link": link},
+    )
+
+
+def _mail_assignee(uow, ticket: Ticket, due: datetime) -> None:
+    from portal.accounts.models import User
+    from portal.notifications.services import queue_email
+    from portal.urls import external_url
+
+    user = db.session.get(User, ticket.assignee_id)
+    if user is None or not user.active:
+        return
+    queue_email(
+        uow,
+        kind="ticket_due_soon",
+        recipient=user.email,
+        locale=user.locale,
+        merchant_id=ticket.merchant_id,
+        dedupe_key=f"ticket_due_soon:{ticket.id}:{due.isoformat()}",
+        context={
+            "ticket": ticket,
+            "merchant": db.session.get(Merchant, ticket.merchant_id),
+            "due": due,
+            "link": None,
+            "desk_url": external_url("console.orders"),
+        },
+    )
+
+
+def reply_address(ticket: Ticket, domain: str) -> str:
+    """The address replies go to: the token in it lands a reply on this ticket."""
+    return f"support+{ticket.reply_token}@{domain}"
