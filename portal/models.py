@@ -26,4 +26,4 @@ from portal.payments.models import (  # noqa: F401
     StoreCreditMovement,
 )
 from portal.returns.models import ReturnItem, ReturnRequest  # noqa: F401
-from portal.support.models import Ticket, TicketMessage  # noqa: F401
+from portal.support.models import CannedReply, Ticket, TicketMessage  # noqa: F401

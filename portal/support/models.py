@@ -62,6 +62,13 @@ class Ticket(db.Model):
     closed_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
+    # The one-question satisfaction survey after solving: 1–5 and an optional comment.
+    survey_sent_at: Mapped[datetime | None]
+    csat_rating: Mapped[int | None]
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    csat_at: Mapped[datetime | None]
+    # A follow-up opened for the team lead after a poor rating.
+    follow_up_of: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -94,3 +101,17 @@ class TicketMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class CannedReply(db.Model):
+    """A prepared answer in one language; placeholders {name} and {order} are filled when used."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (Index("ix_canned_replies_merchant_locale", "merchant_id", "locale"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("cnr"))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    locale: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

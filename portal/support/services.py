@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from flask_babel import lazy_gettext as _l
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from portal.actors import Actor
@@ -364,3 +364,217 @@ def _mail_assignee(uow, ticket: Ticket, due: datetime) -> None:
 def reply_address(ticket: Ticket, domain: str) -> str:
     """The address replies go to: the token in it lands a reply on this ticket."""
     return f"support+{ticket.reply_token}@{domain}"
+
+
+# -- queues ---------------------------------------------------------------------------------------
+
+VIEWS = ("unassigned", "mine", "breaching", "escalations", "waiting", "solved", "all")
+BREACHING_WITHIN = timedelta(hours=4)
+
+
+@dataclass
+class TicketPage:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def list_tickets(
+    merchant_id: str,
+    view: str = "unassigned",
+    *,
+    user_id: str | None = None,
+    now: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 25,
+) -> TicketPage:
+    """A queue of the shop's tickets, the answer due soonest first (keyset pages on the due time).
+
+    unassigned: active, nobody's; mine: active, assigned to ``user_id``; breaching: active and due
+    within 4 hours or past due; escalations: from self-service escalations or moved to the team
+    lead; waiting: waiting on the buyer; solved: solved or closed (newest first); all: active."""
+    from sqlalchemy import case, or_
+
+    from portal.pagination import decode_cursor, encode_cursor
+
+    if view not in VIEWS:
+        raise ValidationFailed(fields={"view": [_l("Unknown view.")]})
+    now = now or utcnow()
+    due = case(
+        (Ticket.first_responded_at.is_(None), Ticket.first_response_due_at), else_=Ticket.resolution_due_at
+    ).label("due")
+    working = (TicketStatus.NEW.value, TicketStatus.OPEN.value)
+    query = select(Ticket, due).where(Ticket.merchant_id == merchant_id)
+    if view == "unassigned":
+        query = query.where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
+    elif view == "mine":
+        query = query.where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.assignee_id == user_id)
+    elif view == "breaching":
+        query = query.where(Ticket.status.in_(working), due <= now + BREACHING_WITHIN)
+    elif view == "escalations":
+        query = query.where(
+            Ticket.status.in_(ACTIVE_STATUSES), or_(Ticket.source == "escalation", Ticket.queue == "team_lead")
+        )
+    elif view == "waiting":
+        query = query.where(Ticket.status == TicketStatus.WAITING_ON_BUYER.value)
+    elif view == "solved":
+        query = query.where(Ticket.status.in_((TicketStatus.SOLVED.value, TicketStatus.CLOSED.value)))
+    else:
+        query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+    position = decode_cursor(cursor) if cursor else None
+    if cursor and position is None:
+        raise ValidationFailed(fields={"cursor": [_l("This page link is not valid. Start again from the first page.")]})
+    if view == "solved":
+        if position is not None:
+            at, ticket_id = position
+            query = query.where((Ticket.updated_at < at) | ((Ticket.updated_at == at) & (Ticket.id < ticket_id)))
+        query = query.order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        key = lambda row: row[0].updated_at  # noqa: E731
+    else:
+        if position is not None:
+            at, ticket_id = position
+            query = query.where((due > at) | ((due == at) & (Ticket.id > ticket_id)))
+        query = query.order_by(due, Ticket.id)
+        key = lambda row: row[1]  # noqa: E731
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    next_cursor = encode_cursor(key(rows[limit - 1]), rows[limit - 1][0].id) if len(rows) > limit else None
+    return TicketPage([row[0] for row in rows[:limit]], next_cursor)
+
+
+def due_of(ticket: Ticket) -> datetime:
+    """The due time the desk shows: the first response's until there is one, then the resolution's."""
+    return ticket.first_response_due_at if ticket.first_responded_at is None else ticket.resolution_due_at
+
+
+def tickets_of_order(order_id: str) -> list[Ticket]:
+    return list(
+        db.session.scalars(select(Ticket).where(Ticket.order_id == order_id).order_by(Ticket.created_at.desc()))
+    )
+
+
+def tickets_of_customer(customer_id: str) -> list[Ticket]:
+    return list(
+        db.session.scalars(select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.created_at.desc()))
+    )
+
+
+# -- satisfaction -----------------------------------------------------------------------------------
+
+POOR_RATING = 2  # 1–2 out of 5: the team lead follows up
+
+
+def survey_token(ticket: Ticket) -> str:
+    """A signed, single-purpose token for the survey link (one click from the e-mail)."""
+    from flask import current_app
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ticket-survey").dumps(ticket.id)
+
+
+def ticket_from_survey_token(token: str) -> Ticket:
+    from flask import current_app
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    try:
+        ticket_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ticket-survey").loads(token)
+    except BadSignature:
+        raise NotFound() from None
+    ticket = db.session.get(Ticket, ticket_id) if isinstance(ticket_id, str) else None
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def send_survey(ticket: Ticket, *, now=None) -> bool:
+    """After solving: one e-mail with the question and five one-click answers (once per ticket)."""
+    now = now or utcnow()
+    with unit_of_work() as uow:
+        ticket = lock_one(Ticket, ticket.id)
+        if ticket.survey_sent_at is not None or ticket.status != TicketStatus.SOLVED.value:
+            return False
+        ticket.survey_sent_at = now
+        _mail_buyer(uow, ticket, "ticket_survey", dedupe=f"ticket_survey:{ticket.id}")
+    return True
+
+
+class SurveyIn(Strict):
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+def answer_survey(ticket: Ticket, document: object, *, now=None) -> Ticket:
+    """The buyer's answer: kept once (a second click only adds a comment); a poor rating opens a
+    follow-up ticket for the team lead at once."""
+    data = parse(SurveyIn, document)
+    now = now or utcnow()
+    with unit_of_work():
+        ticket = lock_one(Ticket, ticket.id)
+        first_answer = ticket.csat_rating is None
+        if first_answer:
+            ticket.csat_rating = data.rating
+            ticket.csat_at = now
+        if data.comment:
+            ticket.csat_comment = data.comment
+        if first_answer and data.rating <= POOR_RATING:
+            follow_up = Ticket(
+                id=new_id("tkt"),
+                merchant_id=ticket.merchant_id,
+                customer_id=ticket.customer_id,
+                order_id=ticket.order_id,
+                number=new_id("t")[2:10].upper(),
+                subject=f"Follow-up: rated {data.rating}/5 — {ticket.subject}"[:200],
+                status=TicketStatus.NEW.value,
+                priority="high",
+                source="escalation",
+                about_type="ticket",
+                about_id=ticket.id,
+                queue="team_lead",
+                locale=ticket.locale,
+                first_response_due_at=_follow_up_due(ticket, now),
+                resolution_due_at=_follow_up_due(ticket, now, resolution=True),
+                follow_up_of=ticket.id,
+                created_at=now,
+                updated_at=now,
+            )
+            follow_up.messages = [
+                TicketMessage(
+                    author_kind="system",
+                    author_label="survey",
+                    body=f"The buyer rated ticket {ticket.number} {data.rating}/5. {data.comment}".strip(),
+                    internal=True,
+                    created_at=now,
+                )
+            ]
+            db.session.add(follow_up)
+        db.session.flush()
+    return ticket
+
+
+def _follow_up_due(ticket: Ticket, now: datetime, *, resolution: bool = False) -> datetime:
+    clock = Clock.of(db.session.get(Merchant, ticket.merchant_id))
+    return clock.due(now, clock.resolution_hours if resolution else clock.first_response_hours)
+
+
+# -- canned replies ---------------------------------------------------------------------------------
+
+
+def canned_replies(merchant_id: str, locale: str) -> list:
+    from portal.support.models import CannedReply
+
+    return list(
+        db.session.scalars(
+            select(CannedReply)
+            .where(CannedReply.merchant_id == merchant_id, CannedReply.locale == locale)
+            .order_by(CannedReply.title)
+        )
+    )
+
+
+def fill_canned(body: str, ticket: Ticket) -> str:
+    """A canned reply with the buyer's name and the order number put in ({name}, {order})."""
+    customer = db.session.get(Customer, ticket.customer_id)
+    order = db.session.get(Order, ticket.order_id) if ticket.order_id else None
+    values = {"name": (customer.name or customer.email).split(" ")[0], "order": order.number if order else ""}
+    text = body
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text

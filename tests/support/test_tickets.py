@@ -129,3 +129,21 @@ def test_another_shops_staff_cannot_take_the_ticket(order, make_merchant, make_u
     with pytest.raises(ValidationFailed):
         tickets.assign(ticket, other.id, SHOP)
     assert db.session.get(Ticket, ticket.id).assignee_id is None
+
+
+def test_the_queues_show_the_answer_due_soonest_first(order, staff, make_order):
+    first = opened(order, now=FRIDAY_NOON)
+    second = opened(make_order(order.merchant, "2002"), now=FRIDAY_NOON - timedelta(hours=3))
+    page = tickets.list_tickets(order.merchant_id, "unassigned", now=FRIDAY_NOON)
+    assert [t.id for t in page.tickets] == [second.id, first.id]
+    tickets.reply(first, {"message": "Katsomme asiaa."}, staff, now=FRIDAY_NOON + timedelta(hours=1))
+    mine = tickets.list_tickets(order.merchant_id, "mine", user_id=staff.id, now=FRIDAY_NOON)
+    assert [t.id for t in mine.tickets] == [first.id]
+    assert [t.id for t in tickets.list_tickets(order.merchant_id, "waiting").tickets] == [first.id]
+    soon = tickets.list_tickets(order.merchant_id, "breaching", now=FRIDAY_NOON + timedelta(hours=18))
+    assert [t.id for t in soon.tickets] == [second.id]
+    one = tickets.list_tickets(order.merchant_id, "all", now=FRIDAY_NOON, limit=1)
+    rest = tickets.list_tickets(order.merchant_id, "all", now=FRIDAY_NOON, limit=1, cursor=one.next_cursor)
+    assert [t.id for t in one.tickets + rest.tickets] == [second.id, first.id] and rest.next_cursor is None
+    with pytest.raises(ValidationFailed):
+        tickets.list_tickets(order.merchant_id, "nonsense")
