@@ -494,8 +494,33 @@ def respond(merchant_id: str, claim_id: str, document: object, *, customer_id: s
 
 
 def _escalate(claim: Claim, now: datetime) -> None:
+    """The claim goes to the support desk: a ticket about it, due by the shop's SLA. The buyer has
+    the claim's own e-mail; the ticket's first message is the desk's summary of the negotiation."""
+    from portal.money import format_money
+    from portal.support.services import open_ticket
+
     claim.status = ClaimStatus.ESCALATED.value
     claim.escalated_at = claim.updated_at = now
+    order = claim.order
+    item = claim.order_item
+    lines = [f"Claim {claim.number} about {item.name} ({item.sku}), remedy asked: {claim.remedy}."]
+    for offer in claim.offers:
+        amount = format_money(offer.amount, order.currency, "en") if offer.amount else "-"
+        lines.append(f"- {offer.by}: {offer.status}, {amount}" + (f": {offer.message}" if offer.message else ""))
+    lines.append(f"Description: {claim.description}")
+    open_ticket(
+        order.merchant,
+        order.customer,
+        {"subject": f"{claim.number}: {item.name}"[:200], "message": "\n".join(lines)[:8000]},
+        Actor.system("claims"),
+        order=order,
+        source="escalation",
+        about=("claim", claim.id),
+        priority="high",
+        now=now,
+        acknowledge=False,
+        internal_first=True,
+    )
 
 
 def resolve(merchant_id: str, claim_id: str, document: object = None, *, actor: Actor) -> Claim:

@@ -91,8 +91,12 @@ def open_ticket(
     about: tuple[str, str] | None = None,
     priority: str = "normal",
     now: datetime | None = None,
+    acknowledge: bool = True,
+    internal_first: bool = False,
 ) -> Ticket:
-    """A new ticket with its first message, its due times, and the buyer's acknowledgement."""
+    """A new ticket with its first message, its due times, and the buyer's acknowledgement
+    (``acknowledge=False`` when the buyer was already told, e.g. by the claim's own e-mail;
+    ``internal_first``: the first message is the desk's summary, not the buyer's words)."""
     data = parse(TicketIn, document)
     if order is not None and (order.merchant_id != merchant.id or order.customer_id != customer.id):
         raise NotFound()
@@ -123,6 +127,7 @@ def open_ticket(
                 author_id=actor.id,
                 author_label=actor.label[:254],
                 body=data.message,
+                internal=internal_first,
                 via="email" if source == "email" else "portal",
                 created_at=now,
             )
@@ -137,7 +142,8 @@ def open_ticket(
             merchant_id=merchant.id,
             after={"number": ticket.number, "source": source, "order": order.number if order else None},
         )
-        _mail_buyer(uow, ticket, "ticket_received", dedupe=f"ticket_received:{ticket.id}")
+        if acknowledge:
+            _mail_buyer(uow, ticket, "ticket_received", dedupe=f"ticket_received:{ticket.id}")
     return ticket
 
 

@@ -1,0 +1,44 @@
+"""What self-service could not settle reaches the desk: a rejected claim and a declined
+counter-offer each open one ticket about the claim, due by the shop's SLA."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.claims import services as claims
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.support.models import Ticket
+from tests.claims import conftest as claims_fixtures
+from tests.claims.conftest import BUYER, SHOP, claim_body
+
+delivered_order = claims_fixtures.delivered_order
+photo = claims_fixtures.photo
+
+
+def test_a_rejected_claim_becomes_one_ticket_with_the_negotiation_for_the_desk(make_merchant, delivered_order, photo):
+    shop = make_merchant()
+    order = delivered_order(shop)
+    claim = claims.open_claim(order, claim_body(amount=20000), photos=[photo], actor=BUYER)
+    claims.reject(shop.id, claim.id, {"message": "Naarmu on käyttäjän aiheuttama."}, actor=SHOP)
+    claims.reject(shop.id, claim.id, {"message": "Naarmu on käyttäjän aiheuttama."}, actor=SHOP)  # a repeat
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert (ticket.source, ticket.about_type, ticket.about_id, ticket.priority) == ("escalation", "claim", claim.id, "high")
+    assert ticket.order_id == order.id and ticket.subject.startswith(claim.number)
+    assert ticket.first_response_due_at == ticket.created_at + timedelta(hours=24)
+    [summary] = ticket.messages
+    assert summary.internal and "€200.00" in summary.body and "Naarmu on käyttäjän aiheuttama." in summary.body
+    kinds = [m.kind for m in db.session.scalars(select(OutboxMessage))]
+    assert "ticket_received" not in kinds and "claim_escalated" in kinds  # the buyer is told once
+
+
+def test_a_declined_counter_offer_goes_to_the_desk_too(make_merchant, delivered_order, photo):
+    shop = make_merchant()
+    order = delivered_order(shop)
+    claim = claims.open_claim(order, claim_body(amount=20000), photos=[photo], actor=BUYER)
+    claims.counter(shop.id, claim.id, {"amount": 5000, "message": "50 €?"}, actor=SHOP)
+    claims.respond(shop.id, claim.id, {"decision": "decline"}, customer_id=order.customer_id, actor=BUYER)
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert ticket.about_id == claim.id and "declined" in ticket.messages[0].body
