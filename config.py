@@ -54,6 +54,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SMTP_URL = os.environ.get("SMTP_URL") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "Apuri <no-reply@apuri.localhost>")
+    # Replies to ticket e-mails go to support+<token>@<this domain>; the mail server hands them to
+    # `flask support inbound` or POST /api/v1/inbound/email (with INBOUND_EMAIL_SECRET).
+    SUPPORT_REPLY_DOMAIN = os.environ.get("SUPPORT_REPLY_DOMAIN", "apuri.localhost")
+    INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or None
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
     # Claim photos (portal/photos.py): limits checked before anything is decoded or stored.

@@ -52,6 +52,7 @@ users_cli = AppGroup("users", help="Create staff users.")
 jobs_cli = AppGroup("jobs", help="Run background work: the RQ worker and periodic checks.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 payments_cli = AppGroup("payments", help="The refund ledger.")
+support_cli = AppGroup("support", help="The support desk: inbound e-mail, the SLA check.")
 instalments_cli = AppGroup("instalments", help="Instalment plans: charge what is due, send reminders.")
 
 
@@ -313,6 +314,29 @@ def instalments_remind_command(day: str | None) -> None:
     click.echo(f"Reminders queued: {send_reminders(_at_date(day))}")
 
 
+@support_cli.command("inbound")
+@click.argument("source", type=click.File("rb"), default="-")
+def support_inbound_command(source) -> None:
+    """Land one raw e-mail (RFC 822, from a file or stdin) on its ticket: for the mail server's
+    pipe (e.g. Postfix: `support: "|flask --app wsgi support inbound"`)."""
+    from portal.support.inbound import receive
+
+    result = receive(source.read())
+    click.echo(f"{result.outcome}" + (f": ticket {result.ticket.number}" if result.ticket else ""))
+    if result.outcome not in ("landed", "duplicate"):
+        sys.exit(1)
+
+
+@support_cli.command("check-sla")
+@domain_errors_exit
+def support_check_sla_command() -> None:
+    """Warn assignees of tickets about to breach their SLA, and escalate the breached ones."""
+    from portal.support.services import check_sla
+
+    warned, escalated = check_sla()
+    click.echo(f"Warned: {warned}, escalated: {escalated}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_orders_command)
@@ -322,3 +346,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(instalments_cli)
+    app.cli.add_command(support_cli)

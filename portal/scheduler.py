@@ -1,5 +1,5 @@
 """Periodic work: late-order notices, mail retries, refund reconcile, instalment charges and
-reminders (later: SLA checks). ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
+reminders, and the support desk's SLA check. ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
 loop in a background thread of the dev server (INLINE_SCHEDULER=1, set by ``make run``)."""
 
 from __future__ import annotations
@@ -41,12 +41,19 @@ def _instalments() -> None:
     send_reminders()
 
 
+def _sla() -> None:
+    from portal.support.services import check_sla
+
+    check_sla()
+
+
 # (name, every N seconds, job)
 PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("late-orders", 15 * 60, _late_orders),
     ("mail-retry", 10 * 60, _mail_retry),
     ("refund-reconcile", 5 * 60, _refund_reconcile),
     ("instalments", 60 * 60, _instalments),
+    ("sla", 5 * 60, _sla),
 ]
 
 

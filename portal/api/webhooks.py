@@ -57,3 +57,52 @@ def stripe_webhook():
         actor=Actor.system("webhook:stripe"),
     )
     return {"received": True, "duplicate": not applied}
+
+
+INBOUND_RECEIVED = NamedSchema(
+    "InboundEmailReceived",
+    {
+        "type": "object",
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {
+                "type": "string",
+                "enum": ["landed", "duplicate", "no_ticket", "wrong_sender", "empty"],
+                "description": "landed on a ticket; a duplicate of a mail already landed; no ticket token; not "
+                "from the ticket's buyer; nothing new in it.",
+            },
+            "ticket": {"type": ["string", "null"], "description": "The ticket's number."},
+        },
+    },
+)
+INBOUND_MAX_BYTES = 2 * 1024 * 1024
+
+
+@bp.post("/inbound/email")
+@document(
+    "Receive a reply to a ticket e-mail",
+    tag="webhooks",
+    description="For the mail server (or an inbound-mail service): the raw message (RFC 822, "
+    "`Content-Type: message/rfc822`, at most 2 MB) with the header `X-Inbound-Secret: <INBOUND_EMAIL_SECRET>`. "
+    "The ticket is found by the token in the reply address `support+<token>@…` or the subject `[#<token>]`; "
+    "the sender must be the ticket's buyer; the quoted earlier mail is cut off; the same Message-ID lands once.",
+    responses={200: ("What became of the message.", INBOUND_RECEIVED)},
+    errors={401: "The secret is missing or wrong.", 413: "The message is larger than 2 MB."},
+)
+def inbound_email():
+    import hmac
+
+    from portal.api.errors import TooLarge, Unauthenticated
+    from portal.support.inbound import receive
+
+    secret = current_app.config.get("INBOUND_EMAIL_SECRET") or ""
+    given = request.headers.get("X-Inbound-Secret") or ""
+    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+        raise Unauthenticated()
+    if (request.content_length or 0) > INBOUND_MAX_BYTES:
+        raise TooLarge()
+    raw = request.stream.read(INBOUND_MAX_BYTES + 1)
+    if len(raw) > INBOUND_MAX_BYTES:
+        raise TooLarge()
+    result = receive(raw)
+    return {"outcome": result.outcome, "ticket": result.ticket.number if result.ticket else None}

@@ -26,6 +26,8 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str] = mapped_column(Text)
     # Documents rendered when the message is sent, in its language: [{"kind": "return_slip", "id": ...}].
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # Where the recipient's reply goes (a ticket's support+<token>@… address), if not MAIL_FROM.
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed|held
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

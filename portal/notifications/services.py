@@ -34,6 +34,7 @@ def queue_email(
     context: dict,
     dedupe_key: str | None = None,
     attachments: list[dict] | None = None,
+    reply_to: str | None = None,
 ) -> OutboxMessage | None:
     """Render ``templates/emails/<kind>.{txt,html}`` in the recipient's language into the outbox.
 
@@ -55,6 +56,7 @@ def queue_email(
         text_body=text_body,
         html_body=html_body,
         attachments=list(attachments or []),
+        reply_to=reply_to,
         status="queued" if current_app.config.get("SMTP_URL") else "held",
     )
     db.session.add(message)
@@ -78,6 +80,8 @@ def send_outbox_message(message_id: str) -> None:
     url = urlparse(current_app.config["SMTP_URL"])
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="apuri.localhost")

@@ -98,6 +98,8 @@ class TicketMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(default=False)  # a note between staff, never shown to the buyer
     via: Mapped[str] = mapped_column(String(10), default="portal")  # portal | email | api
+    # The Message-ID of an e-mail that became this message: the same e-mail twice lands once.
+    email_message_id: Mapped[str | None] = mapped_column(String(300), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -194,7 +194,15 @@ def reply(ticket: Ticket, document: object, actor: Actor, *, internal: bool = Fa
     return message
 
 
-def buyer_message(ticket: Ticket, document: object, actor: Actor, *, via: str = "portal", now=None) -> TicketMessage:
+def buyer_message(
+    ticket: Ticket,
+    document: object,
+    actor: Actor,
+    *,
+    via: str = "portal",
+    email_message_id: str | None = None,
+    now=None,
+) -> TicketMessage:
     """The buyer writes again (on the portal or by replying to an e-mail): the ticket reopens."""
     data = parse(MessageIn, document)
     now = now or utcnow()
@@ -207,6 +215,7 @@ def buyer_message(ticket: Ticket, document: object, actor: Actor, *, via: str = 
             author_label=actor.label[:254],
             body=data.message,
             via=via,
+            email_message_id=email_message_id,
             created_at=now,
         )
         db.session.add(message)
@@ -322,6 +331,8 @@ def check_sla(now: datetime | None = None) -> tuple[int, int]:
 
 
 def _mail_buyer(uow, ticket: Ticket, kind: str, *, dedupe: str, message: TicketMessage | None = None) -> None:
+    from flask import current_app
+
     from portal.notifications.services import queue_email
 
     customer = db.session.get(Customer, ticket.customer_id)
@@ -339,6 +350,7 @@ def _mail_buyer(uow, ticket: Ticket, kind: str, *, dedupe: str, message: TicketM
         merchant_id=ticket.merchant_id,
         dedupe_key=dedupe,
         context={"ticket": ticket, "merchant": merchant, "customer": customer, "message": message, "link": link},
+        reply_to=reply_address(ticket, current_app.config.get("SUPPORT_REPLY_DOMAIN") or "apuri.localhost"),
     )
 
 
