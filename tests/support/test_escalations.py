@@ -25,7 +25,12 @@ def test_a_rejected_claim_becomes_one_ticket_with_the_negotiation_for_the_desk(m
     claims.reject(shop.id, claim.id, {"message": "Naarmu on käyttäjän aiheuttama."}, actor=SHOP)
     claims.reject(shop.id, claim.id, {"message": "Naarmu on käyttäjän aiheuttama."}, actor=SHOP)  # a repeat
     [ticket] = db.session.scalars(select(Ticket)).all()
-    assert (ticket.source, ticket.about_type, ticket.about_id, ticket.priority) == ("escalation", "claim", claim.id, "high")
+    assert (ticket.source, ticket.about_type, ticket.about_id, ticket.priority) == (
+        "escalation",
+        "claim",
+        claim.id,
+        "high",
+    )
     assert ticket.order_id == order.id and ticket.subject.startswith(claim.number)
     assert ticket.first_response_due_at == ticket.created_at + timedelta(hours=24)
     [summary] = ticket.messages
