@@ -517,6 +517,37 @@ class PlanListOut(Out):
     next: str | None = Field(description="A cursor for the next page, or null.")
 
 
+class TicketMessageOut(Out):
+    id: str
+    author: str = Field(description="buyer, shop or system.")
+    author_name: str
+    body: str
+    via: str = Field(description="portal, email or api.")
+    created_at: Timestamp
+
+
+class TicketOut(Out):
+    """A support ticket as its buyer sees it: the public conversation, never internal notes."""
+
+    id: str
+    number: str
+    subject: str
+    status: str = Field(description="new, open, waiting_on_buyer, solved or closed.")
+    status_label: str
+    order_number: str | None
+    answer_due_at: Timestamp = Field(description="When an answer is due by the shop's SLA.")
+    first_responded_at: Timestamp | None
+    rating: int | None = Field(description="The buyer's satisfaction answer (1–5), once given.")
+    messages: list[TicketMessageOut]
+    created_at: Timestamp
+
+
+class FeedbackOut(Out):
+    about: dict[str, str]
+    rating: int
+    follow_up: bool = Field(description="True when a poor rating opened a follow-up for the team lead.")
+
+
 class OrderOut(Out):
     """An order as the shop sees it."""
 
