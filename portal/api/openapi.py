@@ -133,6 +133,12 @@ _POLICY_FIELDS: dict[str, dict] = {
             "end": {"type": "string", "examples": ["16:00"]},
         },
     },
+    "sla.holidays": {
+        "type": "array",
+        "maxItems": 100,
+        "description": "Days the desk is closed all day (with business hours).",
+        "items": {"type": "string", "format": "date"},
+    },
     "instalments.months": {"type": "array", "items": {"type": "integer", "minimum": 2, "maximum": 60}},
 }
 

@@ -53,7 +53,7 @@ DEFAULT_POLICY: dict[str, dict[str, Any]] = {
         "max_amount": 500000,
         "window_days": 14,
     },
-    "sla": {"first_response_hours": 24, "resolution_hours": 72, "business_hours": None},
+    "sla": {"first_response_hours": 24, "resolution_hours": 72, "business_hours": None, "holidays": []},
 }
 
 
@@ -157,6 +157,23 @@ def _business_hours(value: Any) -> dict | None:
     return {"days": sorted(set(days)), "start": start, "end": end}
 
 
+def _holidays(value: Any) -> list[str]:
+    """Days the desk is closed (with business hours): ISO dates, e.g. "2026-12-24"."""
+    from datetime import date
+
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 100:
+        raise Invalid(_l("A list of at most 100 dates such as 2026-12-24."))
+    days = []
+    for item in value:
+        try:
+            days.append(date.fromisoformat(item).isoformat())
+        except (TypeError, ValueError):
+            raise Invalid(_l("A list of at most 100 dates such as 2026-12-24.")) from None
+    return sorted(set(days))
+
+
 def _address(value: Any) -> dict | None:
     """Where returns go: ``{name, street, postal_code, city, country}``, or empty for the shop's name only."""
     if value is None:
@@ -208,6 +225,7 @@ FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "first_response_hours": _int(1, 168),
         "resolution_hours": _int(1, 720),
         "business_hours": _business_hours,
+        "holidays": _holidays,
     },
 }
 
@@ -353,6 +371,7 @@ CONSOLE_FIELDS: dict[str, dict[str, tuple[str, Any, Any]]] = {
                 'Empty for every hour of every day, or JSON such as {"days": [1,2,3,4,5], "start": "08:00", "end": "16:00"}.'
             ),
         ),
+        "holidays": ("list_str", _l("Holidays"), _l("Dates the desk is closed, e.g. 2026-12-24, 2026-12-25.")),
     },
 }
 

@@ -65,19 +65,25 @@ class Clock:
     resolution_hours: float
     business_hours: dict | None
     timezone: str
+    holidays: tuple = ()
 
     @classmethod
     def of(cls, merchant: Merchant) -> Clock:
+        from datetime import date
+
         terms = effective_policy(merchant.policy)["sla"]
         return cls(
             float(terms["first_response_hours"]),
             float(terms["resolution_hours"]),
             terms.get("business_hours"),
             merchant.timezone,
+            tuple(date.fromisoformat(d) for d in terms.get("holidays") or []),
         )
 
     def due(self, start: datetime, hours: float) -> datetime:
-        return sla.due_at(start, hours, business_hours=self.business_hours, timezone=self.timezone)
+        return sla.due_at(
+            start, hours, business_hours=self.business_hours, timezone=self.timezone, holidays=self.holidays
+        )
 
 
 def open_ticket(

@@ -147,3 +147,20 @@ def test_the_queues_show_the_answer_due_soonest_first(order, staff, make_order):
     assert [t.id for t in one.tickets + rest.tickets] == [second.id, first.id] and rest.next_cursor is None
     with pytest.raises(ValidationFailed):
         tickets.list_tickets(order.merchant_id, "nonsense")
+
+
+def test_the_shops_holidays_are_closed_and_bad_dates_are_refused(order, client):
+    from portal.merchants.services import create_api_key
+
+    business = {"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "16:00"}
+    update_policy(
+        order.merchant,
+        {"sla": {"first_response_hours": 2, "business_hours": business, "holidays": ["2026-12-24", "2026-12-25"]}},
+        actor=SHOP,
+    )
+    ticket = opened(order, now=datetime(2026, 12, 23, 15, 0, tzinfo=HELSINKI))
+    assert ticket.first_response_due_at == datetime(2026, 12, 28, 9, 0, tzinfo=HELSINKI).astimezone(UTC)
+    _key, secret = create_api_key(order.merchant, name="tests", actor=SHOP)
+    headers = {"Authorization": f"Bearer {secret}"}
+    response = client.patch("/api/v1/policy", json={"sla": {"holidays": ["24.12.2026"]}}, headers=headers)
+    assert response.status_code == 422 and "sla.holidays" in response.get_json()["error"]["fields"]
