@@ -25,6 +25,7 @@ from portal.db import lock_one, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.merchants.policy import effective_policy
+from portal.money import format_money
 from portal.orders.models import Order, OrderItem
 from portal.orders.schemas import Strict
 from portal.orders.services import delivered_on, mark_changed, merchant_today
@@ -378,25 +379,55 @@ def _accept(claim: Claim, order: Order, actor: Actor, now: datetime, offer: Clai
     )
 
 
-def accept(merchant_id: str, claim_id: str, *, actor: Actor) -> Claim:
-    """One click: accept the buyer's current proposal; the refund starts at once. Idempotent."""
+def accept(merchant_id: str, claim_id: str, *, actor: Actor, note: str = "", as_support: bool = False) -> Claim:
+    """One click: accept the buyer's current proposal; the refund starts at once. Idempotent.
+
+    An escalated claim is decided by support (``as_support``; the shop handed it over) with the same
+    rules: accepting takes the buyer's last proposal (the one the shop rejected or answered), and the
+    desk's ticket is solved with ``note``.
+    """
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
         if claim.status in AGREED_STATUSES:
             return claim
-        if claim.status != ClaimStatus.OPEN.value:
+        if claim.status == ClaimStatus.ESCALATED.value and as_support:
+            proposal = next((o for o in reversed(claim.offers) if o.by == "buyer"), None)
+            _accept(claim, order, actor, utcnow(), offer=proposal)
+            _desk_note(claim, actor, f"Accepted by support. {note}".strip(), solve=True)
+        elif claim.status != ClaimStatus.OPEN.value:
             raise _wrong_state(claim)
-        _accept(claim, order, actor, utcnow())
+        else:
+            _accept(claim, order, actor, utcnow())
         _notify(uow, claim, "claim_accepted")
     return claim
 
 
-def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor) -> Claim:
-    """The shop offers another amount (a price reduction) with a message; the buyer answers."""
+def _desk_note(claim: Claim, actor: Actor, text: str, *, solve: bool) -> None:
+    """An internal note on the claim's escalation ticket, which is solved when support decided."""
+    from portal.support import services as desk
+    from portal.support.models import ACTIVE_STATUSES, Ticket
+
+    ticket = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.about_type == "claim", Ticket.about_id == claim.id)
+        .order_by(Ticket.created_at.desc())
+    ).first()
+    if ticket is None:
+        return
+    staff = actor if actor.kind == "user" else Actor(kind="system", id=None, label=actor.label)
+    desk.reply(ticket, {"message": text[:8000]}, staff, internal=True)
+    if solve and ticket.status in ACTIVE_STATUSES:
+        desk.set_status(ticket, "solved", actor)
+
+
+def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor, as_support: bool = False) -> Claim:
+    """The shop (or support, for an escalated claim) offers another amount with a message; the
+    buyer answers."""
     data = parse(CounterIn, document)
     with unit_of_work() as uow:
         claim, order = _locked(merchant_id, claim_id)
-        if claim.status != ClaimStatus.OPEN.value:
+        escalated = claim.status == ClaimStatus.ESCALATED.value and as_support
+        if claim.status != ClaimStatus.OPEN.value and not escalated:
             raise _wrong_state(claim)
         room = _room_for(claim, order)
         if data.amount > room:
@@ -412,6 +443,8 @@ def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor) 
             if offer.status == "open":
                 offer.status, offer.decided_at = "superseded", now
         claim.offers.append(ClaimOffer(by="merchant", amount=data.amount, message=data.message, created_at=now))
+        if escalated:
+            _desk_note(claim, actor, f"Support offered {format_money(data.amount, order.currency, 'en')}.", solve=True)
         claim.status = ClaimStatus.COUNTERED.value
         claim.updated_at = now
         mark_changed(order)
@@ -502,6 +535,20 @@ def _escalate(claim: Claim, now: datetime) -> None:
     claim.status = ClaimStatus.ESCALATED.value
     claim.escalated_at = claim.updated_at = now
     order = claim.order
+    from portal.support.models import Ticket
+
+    earlier = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.about_type == "claim", Ticket.about_id == claim.id)
+        .order_by(Ticket.created_at.desc())
+    ).first()
+    if earlier is not None:  # support's offer was declined too: the same ticket opens again
+        from portal.support import services as desk
+
+        system = Actor(kind="system", id=None, label="claims")
+        desk.reply(earlier, {"message": "The buyer declined support's offer."}, system, internal=True, now=now)
+        desk.set_status(earlier, "open", system, now=now)
+        return
     item = claim.order_item
     lines = [f"Claim {claim.number} about {item.name} ({item.sku}), remedy asked: {claim.remedy}."]
     for offer in claim.offers:

@@ -314,6 +314,8 @@ def _claim_page(
         history=console_services.history_of("claim", claim.id, claim.merchant_id, claim.refund_id),
         payment_method_label=payment_method_label,
         may_act=has_role(current_user.role, Role.MERCHANT_AGENT),
+        may_decide_escalated=_as_support(),
+        buyer_proposal=_buyer_proposal(claim),
         counter_form=counter_form or CounterClaimForm(formdata=None, prefix="counter"),
         reject_form=reject_form or RejectClaimForm(formdata=None, prefix="reject"),
     ), status
@@ -389,17 +391,43 @@ def _refused(claim: Claim, exc: DomainError) -> str:
     return _problems(exc)
 
 
+def _as_support() -> bool:
+    """Support staff (and platform admins) decide the claims a shop escalated to them."""
+    return has_role(current_user.role, Role.SUPPORT_AGENT)
+
+
+def _may_decide(claim: Claim) -> None:
+    """The shop's staff answer open claims; support staff only the claims escalated to them."""
+    from flask import abort
+
+    if not has_role(current_user.role, Role.MERCHANT_AGENT) and claim.status != ClaimStatus.ESCALATED.value:
+        abort(403)
+
+
+def _buyer_proposal(claim: Claim) -> int:
+    """What the buyer last asked for: what support accepts for an escalated claim."""
+    proposal = next((o for o in reversed(claim.offers) if o.by == "buyer"), None)
+    return proposal.amount if proposal is not None else 0
+
+
 @bp.post("/claims/<claim_id>/accept")
-@staff_required(Role.MERCHANT_AGENT)
+@staff_required(Role.MERCHANT_AGENT, Role.SUPPORT_AGENT)
 def accept_claim(claim_id: str):
     """Accept the buyer's proposal in one click: a price reduction or cancellation is refunded at once.
 
     The form carries only the CSRF token (checked for every POST before the view runs)."""
     merchant = _shop()
     claim = _decided(merchant, claim_id)
+    _may_decide(claim)
     before = claim.status
     try:
-        claim = claims.accept(merchant.id, claim.id, actor=actor_for(current_user, request.remote_addr))
+        claim = claims.accept(
+            merchant.id,
+            claim.id,
+            actor=actor_for(current_user, request.remote_addr),
+            note=(request.form.get("note") or "").strip()[:2000],
+            as_support=_as_support(),
+        )
     except NotFound:
         raise
     except DomainError as exc:
@@ -429,11 +457,12 @@ def _accepted_news(claim: Claim, *, again: bool) -> tuple[str, bool]:
 
 
 @bp.post("/claims/<claim_id>/counter")
-@staff_required(Role.MERCHANT_AGENT)
+@staff_required(Role.MERCHANT_AGENT, Role.SUPPORT_AGENT)
 def counter_claim(claim_id: str):
     """Offer the buyer another amount, with a message; the buyer accepts or declines it."""
     merchant = _shop()
     claim = _decided(merchant, claim_id)
+    _may_decide(claim)
     form = CounterClaimForm(prefix="counter")
     form.currency = claim.order.currency
     if not form.validate():
@@ -444,6 +473,7 @@ def counter_claim(claim_id: str):
             claim.id,
             {"amount": form.minor_units, "message": form.message.data or ""},
             actor=actor_for(current_user, request.remote_addr),
+            as_support=_as_support(),
         )
     except NotFound:
         raise

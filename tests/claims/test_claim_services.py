@@ -70,8 +70,10 @@ def test_a_declined_counter_and_a_rejection_go_to_support(app, make_merchant, de
     second = claims.reject(shop.id, second.id, {"message": "Käyttäjän aiheuttama vaurio."}, actor=SHOP)
     assert second.status == "escalated" and second.offers[-1].message == "Käyttäjän aiheuttama vaurio."
     assert _refunds(order) == []
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict):  # the shop handed it to support
         claims.accept(shop.id, second.id, actor=SHOP)
+    # Support decides an escalated claim with the same rules: accepting takes the buyer's proposal.
+    assert claims.accept(shop.id, second.id, actor=SHOP, as_support=True).agreed_amount == 1000
 
 
 def test_replacement_and_repair_are_tracked_to_their_end(app, make_merchant, delivered_order, photo):

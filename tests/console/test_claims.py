@@ -478,3 +478,23 @@ def test_the_new_claim_email_tells_the_shop_everything_to_decide(app, shop_a, or
     assert f'src="cid:photo-{claim.photos[0].id}"' in html
     assert html.count('src="cid:photo-') == len(claim.photos)
     assert "1 photo: see it on the claim page." in text
+
+
+def test_support_staff_decide_an_escalated_claim_with_a_note(client, sign_in, make_user, agent_a, order_a, claim_for):
+    from portal.claims import services as claim_services
+    from portal.support.models import Ticket
+
+    claim = claim_for(order_a)
+    claim_services.reject(order_a.merchant_id, claim.id, {"message": "Ei käy."}, actor=SHOP)
+    make_user(email="support@apuri.example", role="support_agent")
+    sign_in("support@apuri.example")
+    html = page(client, f"/console/claims/{claim.id}?shop=kodinkone")
+    assert "Decide as support" in html and "Accept €200.00" in html
+    response = client.post(
+        f"/console/claims/{claim.id}/accept?shop=kodinkone",
+        data={"csrf_token": csrf_from(html), "note": "Kuvat tukevat ostajaa."},
+    )
+    assert response.status_code == 302
+    assert current(claim).status == "accepted" and refunds() == [(20000, "claim", "succeeded")]
+    ticket = db.session.scalars(select(Ticket).where(Ticket.about_id == claim.id)).one()
+    assert ticket.status == "solved" and "Kuvat tukevat ostajaa." in ticket.messages[-1].body

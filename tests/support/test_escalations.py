@@ -47,3 +47,35 @@ def test_a_declined_counter_offer_goes_to_the_desk_too(make_merchant, delivered_
     claims.respond(shop.id, claim.id, {"decision": "decline"}, customer_id=order.customer_id, actor=BUYER)
     [ticket] = db.session.scalars(select(Ticket)).all()
     assert ticket.about_id == claim.id and "declined" in ticket.messages[0].body
+
+
+def test_support_decides_an_escalated_claim_with_the_same_rules_and_the_desk_ticket_is_solved(
+    make_merchant, delivered_order, photo
+):
+    from portal.payments.models import Refund
+
+    shop = make_merchant()
+    order = delivered_order(shop)
+    claim = claims.open_claim(order, claim_body(amount=20000), photos=[photo], actor=BUYER)
+    claims.reject(shop.id, claim.id, {"message": "Ei."}, actor=SHOP)
+    support = SHOP
+    accepted = claims.accept(shop.id, claim.id, actor=support, note="Naarmu näkyy kuvissa.", as_support=True)
+    assert accepted.status == "accepted" and accepted.agreed_amount == 20000
+    assert claims.accept(shop.id, claim.id, actor=support, as_support=True).status == "accepted"  # a repeat
+    refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id)).all()
+    assert [(r.amount, r.source) for r in refunds] == [(20000, "claim")]
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert ticket.status == "solved" and "Naarmu näkyy kuvissa." in ticket.messages[-1].body
+    assert ticket.messages[-1].internal
+
+
+def test_an_offer_from_support_declined_again_reopens_the_same_ticket(make_merchant, delivered_order, photo):
+    shop = make_merchant()
+    order = delivered_order(shop)
+    claim = claims.open_claim(order, claim_body(amount=20000), photos=[photo], actor=BUYER)
+    claims.reject(shop.id, claim.id, {"message": "Ei."}, actor=SHOP)
+    claims.counter(shop.id, claim.id, {"amount": 8000, "message": "80 €?"}, actor=SHOP, as_support=True)
+    assert db.session.scalars(select(Ticket)).one().status == "solved"
+    claims.respond(shop.id, claim.id, {"decision": "decline"}, customer_id=order.customer_id, actor=BUYER)
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert ticket.status == "open" and "declined support's offer" in ticket.messages[-1].body
