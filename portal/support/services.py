@@ -602,3 +602,82 @@ def fill_canned(body: str, ticket: Ticket) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+# -- escalations from self-service ------------------------------------------------------------------
+
+
+def _existing(about_type: str, about_id: str) -> Ticket | None:
+    return db.session.scalars(
+        select(Ticket)
+        .where(Ticket.about_type == about_type, Ticket.about_id == about_id, Ticket.status.in_(ACTIVE_STATUSES))
+        .order_by(Ticket.created_at.desc())
+    ).first()
+
+
+class DisputeIn(Strict):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=8000)]
+
+
+def dispute_return(ret, document: object, actor: Actor, *, now=None) -> Ticket:
+    """The buyer disagrees with a rejected return: a ticket about it, for support (once; the
+    buyer's further words land on the same ticket)."""
+    from portal.returns.models import ReturnStatus
+
+    data = parse(DisputeIn, document)
+    if ret.status != ReturnStatus.REJECTED.value:
+        raise Conflict(_l("Only a rejected return can be disputed."), code="return_not_rejected")
+    existing = _existing("return", ret.id)
+    if existing is not None:
+        buyer_message(existing, {"message": data.message}, actor, now=now)
+        return existing
+    order = ret.order
+    summary = f"{data.message}\n\n— Return {ret.number} was rejected by the shop: {ret.decision_message}"
+    return open_ticket(
+        order.merchant,
+        order.customer,
+        {"subject": f"{ret.number}: {_subject_of(_l('Return disputed'))}"[:200], "message": summary[:8000]},
+        actor,
+        order=order,
+        source="escalation",
+        about=("return", ret.id),
+        priority="high",
+        now=now,
+    )
+
+
+def report_not_received(order: Order, document: object, actor: Actor, *, now=None) -> Ticket:
+    """A late order the buyer says never arrived: a ticket about the order, for support (once)."""
+    from portal.orders import policy as order_policy
+    from portal.orders.services import merchant_today
+
+    data = parse(DisputeIn, document)
+    today = merchant_today(order.merchant, now)
+    if not order_policy.is_late(order.promised_delivery_date, order.delivery_status, today):
+        raise Conflict(
+            _l("The order is not late: it can be reported as not received after its promised delivery date."),
+            code="order_not_late",
+        )
+    existing = _existing("order", order.id)
+    if existing is not None:
+        buyer_message(existing, {"message": data.message}, actor, now=now)
+        return existing
+    return open_ticket(
+        order.merchant,
+        order.customer,
+        {"subject": f"{order.number}: {_subject_of(_l('Order not received'))}"[:200], "message": data.message},
+        actor,
+        order=order,
+        source="escalation",
+        about=("order", order.id),
+        priority="high",
+        now=now,
+    )
+
+
+def _subject_of(text) -> str:
+    """A ticket subject in the shop's working language (English), whatever the buyer's."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        return str(text)

@@ -79,3 +79,37 @@ def test_an_offer_from_support_declined_again_reopens_the_same_ticket(make_merch
     claims.respond(shop.id, claim.id, {"decision": "decline"}, customer_id=order.customer_id, actor=BUYER)
     [ticket] = db.session.scalars(select(Ticket)).all()
     assert ticket.status == "open" and "declined support's offer" in ticket.messages[-1].body
+
+
+def test_a_rejected_return_disputed_and_a_late_order_not_received_reach_the_desk_once(
+    make_merchant, delivered_order, make_order
+):
+    from datetime import date
+
+    import pytest
+
+    from portal.actors import Actor
+    from portal.errors import Conflict
+    from portal.returns import services as returns
+    from portal.support import services as desk
+    from tests.returns.conftest import line
+
+    shop = make_merchant()
+    order = delivered_order(shop)
+    buyer = Actor(kind="buyer", id=order.customer_id, label=order.customer.email, merchant_id=shop.id)
+    ret = returns.request_return(order, {"items": [line("L1", reason="changed_mind")]}, actor=buyer)
+    with pytest.raises(Conflict):
+        desk.dispute_return(ret, {"message": "Palautin ajoissa."}, buyer)
+    ret = returns.reject(shop.id, ret.id, {"message": "Käytetty tuote."}, actor=SHOP)
+    first = desk.dispute_return(ret, {"message": "Tuote oli käyttämätön."}, buyer)
+    again = desk.dispute_return(ret, {"message": "Lisään kuvan myöhemmin."}, buyer)
+    assert first.id == again.id and (first.about_type, first.source) == ("return", "escalation")
+    assert "Käytetty tuote." in first.messages[0].body and len(db.session.get(Ticket, first.id).messages) == 2
+
+    late = make_order(shop, "4001", promised_delivery_date=(date.today() - timedelta(days=3)).isoformat())
+    late_buyer = Actor(kind="buyer", id=late.customer_id, label=late.customer.email, merchant_id=shop.id)
+    ticket = desk.report_not_received(late, {"message": "Paketti ei ole tullut."}, late_buyer)
+    assert ticket.about_type == "order" and ticket.subject.endswith("Order not received")
+    on_time = make_order(shop, "4002", promised_delivery_date=(date.today() + timedelta(days=3)).isoformat())
+    with pytest.raises(Conflict):
+        desk.report_not_received(on_time, {"message": "Missä paketti?"}, late_buyer)
