@@ -413,3 +413,4 @@ def policy():
 from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
+from portal.console import support as _support  # noqa: E402, F401

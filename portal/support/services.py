@@ -262,15 +262,20 @@ def assign(ticket: Ticket, user_id: str | None, actor: Actor) -> Ticket:
 
 
 def set_status(ticket: Ticket, status: str, actor: Actor, *, now=None) -> Ticket:
+    """Staff move a ticket along; solving it e-mails the buyer the satisfaction question."""
     if status not in {s.value for s in TicketStatus}:
         raise ValidationFailed(fields={"status": [_l("Unknown status.")]})
     now = now or utcnow()
-    with unit_of_work():
+    with unit_of_work() as uow:
         ticket = lock_one(Ticket, ticket.id)
         before = ticket.status
         ticket.status = status
         if status == TicketStatus.SOLVED.value:
             ticket.solved_at = now
+            if ticket.survey_sent_at is None and before != status:
+                # One question, answerable in one click from the e-mail (once per ticket).
+                ticket.survey_sent_at = now
+                _mail_buyer(uow, ticket, "ticket_survey", dedupe=f"ticket_survey:{ticket.id}")
         if status == TicketStatus.CLOSED.value:
             ticket.closed_at = now
         ticket.updated_at = now
@@ -282,6 +287,27 @@ def set_status(ticket: Ticket, status: str, actor: Actor, *, now=None) -> Ticket
             merchant_id=ticket.merchant_id,
             before={"status": before},
             after={"status": status},
+        )
+    return ticket
+
+
+def set_priority(ticket: Ticket, priority: str, actor: Actor) -> Ticket:
+    """A ticket's priority, changed by staff and kept in the audit log."""
+    if priority not in PRIORITIES:
+        raise ValidationFailed(fields={"priority": [_l("Unknown priority.")]})
+    with unit_of_work():
+        ticket = lock_one(Ticket, ticket.id)
+        before = ticket.priority
+        ticket.priority = priority
+        ticket.updated_at = utcnow()
+        audit.record(
+            actor,
+            "ticket.priority",
+            "ticket",
+            ticket.id,
+            merchant_id=ticket.merchant_id,
+            before={"priority": before},
+            after={"priority": priority},
         )
     return ticket
 
@@ -380,7 +406,7 @@ def _mail_assignee(uow, ticket: Ticket, due: datetime) -> None:
             "merchant": db.session.get(Merchant, ticket.merchant_id),
             "due": due,
             "link": None,
-            "desk_url": external_url("console.orders"),
+            "desk_url": external_url("console.ticket_detail", ticket_id=ticket.id),
         },
     )
 
