@@ -55,6 +55,19 @@ AUDIT_ACTIONS = {
     "claim.rejected": _l("Claim rejected and sent to customer support"),
     "claim.declined": _l("Buyer declined the counter-offer: claim sent to customer support"),
     "claim.resolved": _l("Claim marked as done"),
+    "instalment_plan.terms_accepted": _l("Buyer accepted instalment terms"),
+    "instalment_plan.started": _l("Instalment plan started"),
+    "instalment_plan.cancelled": _l("Instalment plan left before it started"),
+    "instalment_plan.card_changed": _l("Buyer changed the plan's card"),
+    "instalment_plan.charge_succeeded": _l("Instalment charged"),
+    "instalment_plan.charge_failed": _l("Instalment charge failed"),
+    "ticket.opened": _l("Ticket opened"),
+    "ticket.replied": _l("Reply sent to the buyer"),
+    "ticket.noted": _l("Internal note added"),
+    "ticket.assigned": _l("Ticket assigned"),
+    "ticket.status": _l("Ticket status changed"),
+    "ticket.priority": _l("Ticket priority changed"),
+    "ticket.breached": _l("Ticket missed its due time: sent to the team lead"),
 }
 
 ACTOR_KINDS = {
@@ -75,6 +88,14 @@ MAIL_KINDS = {
     "shipment_added": _l("Order shipped"),
     "order_delivered": _l("Order delivered"),
     "order_late": _l("Order late"),
+    "instalment_agreement": _l("Instalment agreement"),
+    "instalment_reminder": _l("Instalment reminder"),
+    "instalment_failed": _l("Instalment not paid"),
+    "instalment_paid_off": _l("Instalment plan paid off"),
+    "ticket_received": _l("Ticket received"),
+    "ticket_reply": _l("Reply to a ticket"),
+    "ticket_survey": _l("Satisfaction question"),
+    "ticket_due_soon": _l("Ticket due soon"),
 }
 
 REFUND_STATUSES = {
