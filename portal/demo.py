@@ -319,6 +319,7 @@ def _seed(now: datetime, actor: Actor) -> None:
         )
     _seed_returns(shop, actor, now=now)
     _seed_claims(shop, actor, now=now)
+    _seed_support(shop, now=now)
     for index in range(4):
         _demo_order(
             second,
@@ -688,6 +689,96 @@ def _seed_plans(now: datetime, actor: Actor) -> None:
         plan = instalments.start_plan(order, {"months": 6, "accept_terms": True}, buyer_actor, now=switched)
         instalments.save_card(plan, buyer_actor, card_number=card, now=switched)
     instalments.charge_due(now)  # the instalments due since: one paid, one declined
+
+
+CANNED_REPLIES = [
+    (
+        "fi",
+        "Toimitus myöhässä",
+        "Hei {name},\n\npahoittelemme, että tilauksesi {order} on myöhässä. Selvitimme asian kuljetusliikkeen kanssa, ja paketti on matkalla. Ilmoitamme heti, kun se on perillä.",
+    ),
+    (
+        "fi",
+        "Hyvitys matkalla",
+        "Hei {name},\n\nhyvitys tilauksesta {order} on matkalla alkuperäiseen maksutapaasi. Pankit näyttävät sen yleensä 3–5 arkipäivässä.",
+    ),
+    (
+        "sv",
+        "Försenad leverans",
+        "Hej {name},\n\nvi beklagar att din order {order} är försenad. Paketet är på väg och vi hör av oss så fort det har kommit fram.",
+    ),
+    (
+        "en",
+        "Late delivery",
+        "Hello {name},\n\nwe are sorry that your order {order} is late. The parcel is on its way and we will tell you as soon as it has arrived.",
+    ),
+]
+
+
+def _seed_support(shop, *, now: datetime) -> None:
+    """The desk's queues: a question waiting for anyone, one answered and waiting for the buyer,
+    one solved and rated, and the canned replies in three languages."""
+    from portal.support import services as desk
+    from portal.support.models import CannedReply
+
+    agent = db.session.scalar(select(User).where(User.email == "agent@kodinkone.example"))
+    staff = Actor(kind="user", id=agent.id, label=agent.email, merchant_id=shop.id)
+    for locale, title, body in CANNED_REPLIES:
+        db.session.add(CannedReply(merchant_id=shop.id, locale=locale, title=title, body=body))
+    questions = [
+        ("100101", "Missä pakettini on?", "Tilaukseni piti tulla jo viime viikolla. Milloin se tulee?", 20, None),
+        ("100103", "Delivery time", "Can the courier come after 17:00? I am at work during the day.", 30, "reply"),
+        ("100102", "Kvitto", "Kan jag få kvittot som PDF? Jag behöver det till min arbetsgivare.", 50, "solve"),
+    ]
+    for number, subject, message, hours_ago, then in questions:
+        order = get_order(shop.id, number)
+        buyer = Actor(kind="buyer", id=order.customer_id, label=order.customer.email, merchant_id=shop.id)
+        ticket = desk.open_ticket(
+            shop,
+            order.customer,
+            {"subject": subject, "message": message},
+            buyer,
+            order=order,
+            now=now - timedelta(hours=hours_ago),
+        )
+        if then in ("reply", "solve"):
+            answer = (
+                "Of course, we will tell the courier."
+                if then == "reply"
+                else "Här är kvittot, se bilagan i nästa mejl."
+            )
+            desk.reply(ticket, {"message": answer}, staff, now=now - timedelta(hours=hours_ago - 2))
+        if then == "solve":
+            desk.set_status(ticket, "solved", staff, now=now - timedelta(hours=hours_ago - 3))
+            desk.answer_survey(ticket, {"rating": 5, "comment": "Snabbt svar, tack!"}, now=now - timedelta(hours=20))
+    # A claim the shop rejected: in the desk's escalations, for support to decide.
+    from portal.claims import services as claims
+
+    buyer = BUYERS["fi"][2]
+    order = _delivered_order(
+        shop,
+        "100403",
+        "fi",
+        buyer,
+        [_product("VAC-R3", "fi")],
+        placed_at=now - timedelta(days=9),
+        delivered_at=now - timedelta(days=7),
+        actor=staff,
+    )
+    buyer_actor = Actor(kind="buyer", id=order.customer_id, label=buyer[1], merchant_id=shop.id)
+    claim = claims.open_claim(
+        order,
+        {
+            "item_id": "L1",
+            "description": "Imurin sivuharja ei pyöri lainkaan, vaikka laite on uusi.",
+            "remedy": "price_reduction",
+            "proposed_amount": 9000,
+        },
+        photos=[_scratch_photo(2)],
+        actor=buyer_actor,
+        now=now - timedelta(hours=30),
+    )
+    claims.reject(shop.id, claim.id, {"message": "Sivuharja irtoaa käytössä; se ei ole vika."}, actor=staff)
 
 
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:
