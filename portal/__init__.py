@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     import portal.buyers.claims  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.instalments  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
+    import portal.buyers.support  # noqa: F401  (routes on the buyers blueprint)
     from portal.accounts.views import bp as accounts_bp
     from portal.api import bp as api_bp
     from portal.buyers.views import bp as buyers_bp

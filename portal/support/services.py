@@ -150,6 +150,7 @@ def open_ticket(
         )
         if acknowledge:
             _mail_buyer(uow, ticket, "ticket_received", dedupe=f"ticket_received:{ticket.id}")
+        _order_changed(ticket)
     return ticket
 
 
@@ -187,6 +188,8 @@ def reply(ticket: Ticket, document: object, actor: Actor, *, internal: bool = Fa
             if ticket.assignee_id is None and actor.kind == "user":
                 ticket.assignee_id = actor.id
         ticket.updated_at = now
+        if not internal:
+            _order_changed(ticket)
         db.session.flush()
         audit.record(
             actor,
@@ -233,6 +236,7 @@ def buyer_message(
                 ticket.solved_at = ticket.closed_at = None
             ticket.status = TicketStatus.OPEN.value
         ticket.updated_at = now
+        _order_changed(ticket)
         db.session.flush()
     return message
 
@@ -279,6 +283,7 @@ def set_status(ticket: Ticket, status: str, actor: Actor, *, now=None) -> Ticket
         if status == TicketStatus.CLOSED.value:
             ticket.closed_at = now
         ticket.updated_at = now
+        _order_changed(ticket)
         audit.record(
             actor,
             "ticket.status",
@@ -310,6 +315,16 @@ def set_priority(ticket: Ticket, priority: str, actor: Actor) -> Ticket:
             after={"priority": priority},
         )
     return ticket
+
+
+def _order_changed(ticket: Ticket) -> None:
+    """The buyer's order page lists the order's tickets: its cached copy renews."""
+    if ticket.order_id:
+        from portal.orders.services import mark_changed
+
+        order = db.session.get(Order, ticket.order_id)
+        if order is not None:
+            mark_changed(order)
 
 
 # -- the SLA job --------------------------------------------------------------------------------

@@ -102,4 +102,4 @@ def test_refunds_and_store_credit_add_no_queries_to_the_page(app, client, make_m
     with count_queries() as busy_count:
         html = client.get("/s/kodinkone/orders/1002").get_data(as_text=True)
     assert "€60.00" in unescape(html)
-    assert plain_count() == busy_count() <= 11  # as in test_order_page (the claims card included)
+    assert plain_count() == busy_count() <= 13  # as in test_order_page (claims, plan and tickets included)

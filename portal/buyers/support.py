@@ -1,0 +1,375 @@
+"""Buyer pages for the support desk: write to the shop about an order, follow the conversation,
+answer it, and the one-question satisfaction survey after a ticket is solved.
+
+The survey's links in the e-mail only open a page: a GET never records anything, so a link
+scanner that follows every link answers nothing. The page's script (``survey.js``) sends the
+rating the buyer clicked at once, so a real browser needs one click; without the script the
+page's Send button does the same.
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.actors import Actor
+from portal.buyers.returns import ActionForm, _actor, _ask_to_sign_in, _buyer_order
+from portal.buyers.views import _customer_in_session, bp
+from portal.db import unit_of_work, utcnow
+from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.i18n import set_page_locale
+from portal.merchants.models import Merchant
+from portal.orders.models import Order
+from portal.orders.services import mark_changed
+from portal.support import services as tickets
+from portal.support.models import Ticket, TicketMessage, TicketStatus
+
+# What the buyer may type, as the service takes it (its TicketIn / MessageIn limits).
+SUBJECT_LIMITS = (3, 200)
+MESSAGE_LIMITS = (5, 8000)
+REPLY_LIMITS = (1, 8000)
+RATINGS = (5, 4, 3, 2, 1)  # best first, as the page and the e-mail list them
+
+
+def _survey_url(ticket: Ticket, rating: int) -> str:
+    """The absolute link for one answer in the survey e-mail (PUBLIC_BASE_URL)."""
+    from portal.urls import external_url
+
+    return external_url("buyers.ticket_survey", token=tickets.survey_token(ticket), rating=rating)
+
+
+def _rating_label(rating: int) -> str:
+    return {
+        5: _("Very good"),
+        4: _("Good"),
+        3: _("OK"),
+        2: _("Poor"),
+        1: _("Very poor"),
+    }.get(rating, str(rating))
+
+
+def _order_tickets(order: Order) -> list[Ticket]:
+    """The order's tickets the buyer can read, newest first: those with at least one message
+    meant for them (a follow-up the desk opened for itself, with only an internal note, is not
+    listed). One query, however many tickets: the order page counts its queries."""
+    public = (
+        select(TicketMessage.id).where(TicketMessage.ticket_id == Ticket.id, TicketMessage.internal.is_(False)).exists()
+    )
+    return list(
+        db.session.scalars(select(Ticket).where(Ticket.order_id == order.id, public).order_by(Ticket.created_at.desc()))
+    )
+
+
+# What the buyer reads: the desk's own labels ("Waiting for the buyer") are the staff's view.
+BUYER_STATUS_LABELS = {
+    "new": _l("Received"),
+    "open": _l("Being handled"),
+    "waiting_on_buyer": _l("Waiting for your reply"),
+    "solved": _l("Solved"),
+    "closed": _l("Closed"),
+}
+
+
+def buyer_status_label(status: str) -> str:
+    return str(BUYER_STATUS_LABELS.get(status, tickets.status_label(status)))
+
+
+@bp.app_context_processor
+def _support_helpers() -> dict:
+    """For the order page, the ticket pages and the survey e-mail (rendered without a request).
+    Named for the buyer's side, so that the desk's own helpers can use the plain names."""
+    return {
+        "buyer_ticket_status_label": buyer_status_label,
+        "order_tickets": _order_tickets,
+        "survey_token": tickets.survey_token,
+        "survey_url": _survey_url,
+        "survey_ratings": RATINGS,
+        "survey_rating_label": _rating_label,
+        "survey_poor_rating": tickets.POOR_RATING,
+    }
+
+
+def _too_short_or_long(value: str, limits: tuple[int, int], short: str, long: str, problems: list) -> list[str]:
+    """The service's problems for one field, said for this form: the generic "must not be
+    empty" would be wrong for a subject of two letters."""
+    length = len(value.strip())
+    if length < limits[0]:
+        return [short]
+    if length > limits[1]:
+        return [long]
+    return [str(p) for p in problems]
+
+
+def _ticket_url(ticket: Ticket, slug: str) -> str:
+    return url_for("buyers.ticket_page", slug=slug, ticket_id=ticket.id)
+
+
+def _when(moment) -> str:
+    return format_datetime(moment, "medium")
+
+
+# -- writing to the shop ------------------------------------------------------------------------
+
+
+@bp.route("/s/<slug>/orders/<number>/contact", methods=["GET", "POST"])
+def contact(slug: str, number: str):
+    g.private_page = True
+    order = _buyer_order(slug, number)
+    if order is None:
+        return _ask_to_sign_in(slug)
+    form = ActionForm()
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    status = 200
+    values = {"subject": request.form.get("subject", ""), "message": request.form.get("message", "")}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            general.append(_("The form had expired. Please send it again: what you wrote is kept below."))
+            status = 400
+        else:
+            try:
+                with unit_of_work():
+                    ticket = tickets.open_ticket(order.merchant, order.customer, values, _actor(order), order=order)
+                    mark_changed(order)  # the order page lists the ticket at once
+            except ValidationFailed as exc:
+                errors = _contact_errors(exc, values)
+                status = 422
+            except (Conflict, NotFound) as exc:
+                general.append(str(exc))
+                status = 409
+            else:
+                flash(
+                    _(
+                        "We received your message. Your ticket number is %(number)s; "
+                        "a person answers you by %(date)s at the latest.",
+                        number=ticket.number,
+                        date=_when(ticket.first_response_due_at),
+                    ),
+                    "success",
+                )
+                return redirect(_ticket_url(ticket, slug))
+    clock = tickets.Clock.of(order.merchant)
+    return render_template(
+        "support/contact.html",
+        order=order,
+        merchant=order.merchant,
+        form=form,
+        values=values,
+        errors=errors,
+        general_errors=general,
+        answer_by=clock.due(utcnow(), clock.first_response_hours),
+        limits={"subject": SUBJECT_LIMITS, "message": MESSAGE_LIMITS},
+    ), status
+
+
+def _contact_errors(exc: ValidationFailed, values: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, problems in exc.fields.items():
+        if name == "subject":
+            errors[name] = _too_short_or_long(
+                values["subject"],
+                SUBJECT_LIMITS,
+                _("Write a subject of at least %(num)s characters.", num=SUBJECT_LIMITS[0]),
+                _("Keep the subject under %(num)s characters.", num=SUBJECT_LIMITS[1]),
+                problems,
+            )
+        elif name == "message":
+            errors[name] = _too_short_or_long(
+                values["message"],
+                MESSAGE_LIMITS,
+                _("Write your message (at least %(num)s characters).", num=MESSAGE_LIMITS[0]),
+                _("The message is too long: at most %(num)s characters.", num=MESSAGE_LIMITS[1]),
+                problems,
+            )
+        else:
+            errors.setdefault("form", []).extend(str(p) for p in problems)
+    return errors
+
+
+# -- the conversation -----------------------------------------------------------------------------
+
+
+def _buyer_ticket(slug: str, ticket_id: str) -> Ticket | None:
+    """The ticket if this browser speaks for its buyer at this shop; None (the same answer) otherwise."""
+    merchant = db.session.scalar(select(Merchant).where(Merchant.slug == slug))
+    if merchant is None:
+        return None
+    customer_id = _customer_in_session(merchant.id)
+    if customer_id is None:
+        return None
+    try:
+        ticket = tickets.get_ticket(ticket_id, merchant_id=merchant.id, customer_id=customer_id)
+    except NotFound:
+        return None
+    set_page_locale(ticket.locale, merchant.timezone)
+    return ticket
+
+
+def _buyer_actor(ticket: Ticket) -> Actor:
+    return Actor(
+        kind="buyer",
+        id=ticket.customer_id,
+        label=ticket.customer.email,
+        merchant_id=ticket.merchant_id,
+        ip=request.remote_addr,
+    )
+
+
+@bp.route("/s/<slug>/tickets/<ticket_id>", methods=["GET", "POST"])
+def ticket_page(slug: str, ticket_id: str):
+    g.private_page = True
+    ticket = _buyer_ticket(slug, ticket_id)
+    if ticket is None:
+        return _ask_to_sign_in(slug)
+    merchant = db.session.get(Merchant, ticket.merchant_id)
+    form = ActionForm()
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    status = 200
+    value = request.form.get("message", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            general.append(_("The form had expired. Please send it again: what you wrote is kept below."))
+            status = 400
+        else:
+            try:
+                with unit_of_work():
+                    tickets.buyer_message(ticket, {"message": value}, _buyer_actor(ticket))
+                    if ticket.order is not None:
+                        mark_changed(ticket.order)  # the order page shows the ticket's new status
+            except ValidationFailed as exc:
+                errors["message"] = _too_short_or_long(
+                    value,
+                    REPLY_LIMITS,
+                    _("Write your message first."),
+                    _("The message is too long: at most %(num)s characters.", num=REPLY_LIMITS[1]),
+                    [p for v in exc.fields.values() for p in v],
+                )
+                status = 422
+            except (Conflict, NotFound) as exc:
+                general.append(str(exc))
+                status = 409
+            else:
+                db.session.refresh(ticket)
+                flash(
+                    _(
+                        "Your message was added to ticket %(number)s. A person answers you by %(date)s at the latest.",
+                        number=ticket.number,
+                        date=_when(tickets.due_of(ticket)),
+                    ),
+                    "success",
+                )
+                return redirect(_ticket_url(ticket, slug))
+    now = utcnow()
+    due = tickets.due_of(ticket)
+    return render_template(
+        "support/ticket.html",
+        ticket=ticket,
+        order=ticket.order,
+        merchant=merchant,
+        messages=ticket.public_messages,
+        due=due,
+        overdue=ticket.status in (TicketStatus.NEW.value, TicketStatus.OPEN.value) and due < now,
+        form=form,
+        value=value,
+        errors=errors,
+        general_errors=general,
+    ), status
+
+
+# -- the satisfaction survey ------------------------------------------------------------------------
+
+
+def _survey_ticket(token: str) -> Ticket | None:
+    try:
+        ticket = tickets.ticket_from_survey_token(token)
+    except NotFound:
+        return None
+    merchant = db.session.get(Merchant, ticket.merchant_id)
+    set_page_locale(ticket.locale, merchant.timezone)
+    return ticket
+
+
+def _bad_survey_link():
+    return render_template(
+        "error.html",
+        status=404,
+        title=_("This link does not work"),
+        message=_("The link may be incomplete. If you wanted to tell us how we did, reply to the e-mail instead."),
+    ), 404
+
+
+def _survey_page(ticket: Ticket, *, chosen: int | None, errors: dict, comment: str, status: int = 200):
+    merchant = db.session.get(Merchant, ticket.merchant_id)
+    page = render_template(
+        "support/survey.html",
+        ticket=ticket,
+        merchant=merchant,
+        token=tickets.survey_token(ticket),
+        answered=ticket.csat_rating is not None,
+        chosen=chosen,
+        comment=comment,
+        errors=errors,
+        form=ActionForm(),
+    )
+    response = make_response(page, status)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/survey/<token>/<int:rating>")
+def ticket_survey(token: str, rating: int):
+    """The page the e-mail's links open: nothing is recorded by opening it."""
+    g.private_page = True
+    ticket = _survey_ticket(token)
+    if ticket is None or rating not in RATINGS:
+        return _bad_survey_link()
+    return _survey_page(ticket, chosen=rating, errors={}, comment=ticket.csat_comment or "")
+
+
+@bp.post("/survey/<token>")
+def ticket_survey_answer(token: str):
+    """The answer: from the page's script (JSON back) or its Send button (the page back)."""
+    g.private_page = True
+    ticket = _survey_ticket(token)
+    if ticket is None:
+        return _bad_survey_link()
+    wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    rating = request.form.get("rating", type=int)
+    comment = request.form.get("comment", "")
+    if not ActionForm().validate_on_submit():
+        if wants_json:
+            return jsonify({"ok": False}), 400
+        return _survey_page(
+            ticket,
+            chosen=rating,
+            comment=comment,
+            errors={"form": [_("The page had expired. Please send your answer again.")]},
+            status=400,
+        )
+    first = ticket.csat_rating is None
+    try:
+        ticket = tickets.answer_survey(ticket, {"rating": rating if rating is not None else 0, "comment": comment})
+    except ValidationFailed as exc:
+        if wants_json:
+            return jsonify({"ok": False}), 422
+        errors = {}
+        for name, problems in exc.fields.items():
+            if name == "rating":
+                errors["rating"] = [_("Choose how we did, from 1 to 5.")]
+            elif name == "comment":
+                errors["comment"] = [_("The comment is too long: at most 2000 characters.")]
+            else:
+                errors.setdefault("form", []).extend(str(p) for p in problems)
+        return _survey_page(ticket, chosen=rating, comment=comment, errors=errors, status=422)
+    if wants_json:
+        return jsonify({"ok": True, "rating": ticket.csat_rating, "poor": ticket.csat_rating <= tickets.POOR_RATING})
+    if comment.strip():
+        flash(_("Thank you: your comment was sent."), "success")
+    elif not first:
+        flash(_("You had already answered. Thank you!"), "info")
+    return redirect(url_for("buyers.ticket_survey", token=token, rating=ticket.csat_rating))
