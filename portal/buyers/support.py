@@ -19,7 +19,7 @@ from portal.actors import Actor
 from portal.buyers.returns import ActionForm, _actor, _ask_to_sign_in, _buyer_order
 from portal.buyers.views import _customer_in_session, bp
 from portal.db import unit_of_work, utcnow
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from portal.extensions import db
 from portal.i18n import set_page_locale
 from portal.merchants.models import Merchant
@@ -141,6 +141,9 @@ def contact(slug: str, number: str):
             except (Conflict, NotFound) as exc:
                 general.append(str(exc))
                 status = 409
+            except RateLimited as exc:
+                general.append(str(exc))
+                status = 429
             else:
                 flash(
                     _(

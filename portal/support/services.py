@@ -106,6 +106,13 @@ def open_ticket(
     data = parse(TicketIn, document)
     if order is not None and (order.merchant_id != merchant.id or order.customer_id != customer.id):
         raise NotFound()
+    if source in ("contact_form", "api"):
+        from flask import current_app
+
+        from portal.throttle import throttle
+
+        # Each ticket e-mails an acknowledgement: a buyer (or a script with their link) cannot flood.
+        throttle(current_app.config.get("TICKET_LIMIT_PER_BUYER", "10/hour"), "ticket", customer.id)
     now = now or utcnow()
     clock = Clock.of(merchant)
     with unit_of_work() as uow:

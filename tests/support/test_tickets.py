@@ -164,3 +164,19 @@ def test_the_shops_holidays_are_closed_and_bad_dates_are_refused(order, client):
     headers = {"Authorization": f"Bearer {secret}"}
     response = client.patch("/api/v1/policy", json={"sla": {"holidays": ["24.12.2026"]}}, headers=headers)
     assert response.status_code == 422 and "sla.holidays" in response.get_json()["error"]["fields"]
+
+
+def test_a_buyer_cannot_flood_the_desk(app, order):
+    from portal.errors import RateLimited
+    from portal.extensions import limiter
+
+    app.config.update(RATELIMIT_ENABLED=True, TICKET_LIMIT_PER_BUYER="2/hour")
+    limiter.reset()
+    try:
+        opened(order)
+        opened(order)
+        with pytest.raises(RateLimited):
+            opened(order)
+        assert len(db.session.scalars(select(Ticket)).all()) == 2 and len(mails("ticket_received")) == 2
+    finally:
+        limiter.reset()
