@@ -552,8 +552,8 @@ def _escalate(claim: Claim, now: datetime) -> None:
     item = claim.order_item
     lines = [f"Claim {claim.number} about {item.name} ({item.sku}), remedy asked: {claim.remedy}."]
     for offer in claim.offers:
-        amount = format_money(offer.amount, order.currency, "en") if offer.amount else "-"
-        lines.append(f"- {offer.by}: {offer.status}, {amount}" + (f": {offer.message}" if offer.message else ""))
+        amount = f", {format_money(offer.amount, order.currency, 'en')}" if offer.amount else ""
+        lines.append(f"- {offer.by}: {offer.status}{amount}" + (f": {offer.message}" if offer.message else ""))
     lines.append(f"Description: {claim.description}")
     open_ticket(
         order.merchant,
