@@ -16,6 +16,7 @@ from portal.claims import services as claims
 from portal.claims.models import Claim, ClaimPhoto
 from portal.extensions import db
 from portal.merchants.policy import merge_policy
+from portal.orders.services import delivered_on
 from portal.payments.models import Refund
 from portal.storage import get_storage
 from tests.claims.conftest import BUYER, SHOP, claim_body, jpeg
@@ -119,12 +120,14 @@ def test_a_claim_with_a_phone_photo_is_stored_and_acknowledged_with_its_due_time
     shop = make_merchant("kodinkone", name="Kodinkone Oy")
     order = delivered_order(shop, locale="en")
     open_link(client, order)
-    response = _send(client, order, photos=[_photo("IMG_2041.jpg")], noticed_on=order.delivered_at.date().isoformat())
+    # The delivery day in the shop's time zone (in the evening UTC it is already the next day in Helsinki).
+    delivered = delivered_on(order)
+    response = _send(client, order, photos=[_photo("IMG_2041.jpg")], noticed_on=delivered.isoformat())
     assert response.status_code == 302
     claim = db.session.scalars(select(Claim)).one()
     assert response.headers["Location"].endswith(f"/s/kodinkone/claims/{claim.id}")
     assert (claim.remedy, claim.description, claim.offers[0].amount) == ("price_reduction", DESCRIPTION, 15000)
-    assert claim.noticed_on == order.delivered_at.date()
+    assert claim.noticed_on == delivered
     [photo] = claim.photos
     storage = get_storage()
     assert storage.exists(photo.storage_key) and storage.exists(photo.thumb_key)
