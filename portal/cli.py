@@ -130,6 +130,35 @@ def create_user_command(email: str, password: str, role: str, merchant_slug: str
     click.echo(f"Created {user.role.value} {user.email}" + (f" for {merchant_slug}." if merchant_slug else "."))
 
 
+@users_cli.command("serve")
+@click.argument("email")
+@click.argument("slugs", nargs=-1)
+@click.option("--stop", is_flag=True, help="Stop serving the shops named instead.")
+@domain_errors_exit
+def serve_shops_command(email: str, slugs: tuple[str, ...], stop: bool) -> None:
+    """Let the support agent EMAIL serve the shops SLUGS (their tickets, orders, returns and
+    claims); with --stop, no longer. Without SLUGS, print the shops they serve."""
+    from sqlalchemy import func, select
+
+    from portal.accounts.models import User
+    from portal.accounts.services import served_shops, set_served_shops
+    from portal.extensions import db
+    from portal.merchants.services import get_by_slug
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No staff user {email}.")
+    shops = {shop.id for shop in served_shops(user)}
+    chosen = {get_by_slug(slug).id for slug in slugs}
+    if slugs:
+        shops = shops - chosen if stop else shops | chosen
+        served = set_served_shops(user, shops, CLI_ACTOR)
+    else:
+        served = served_shops(user)
+    names = ", ".join(f"{shop.name} ({shop.slug})" for shop in served) or "no shop"
+    click.echo(f"{user.email} serves: {names}.")
+
+
 @click.command("import-orders")
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

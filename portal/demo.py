@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.services import create_user
+from portal.accounts.services import create_user, set_served_shops
 from portal.actors import Actor
 from portal.buyers.access import order_link
 from portal.catalogue.services import upsert_variant
@@ -292,7 +292,11 @@ def _seed(now: datetime, actor: Actor) -> None:
     )
     for email, role, slug, name in STAFF:
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            create_user(email=email, password=DEMO_PASSWORD, role=role, merchant_slug=slug, actor=actor, name=name)
+            user = create_user(
+                email=email, password=DEMO_PASSWORD, role=role, merchant_slug=slug, actor=actor, name=name
+            )
+            if role == "support_agent":  # Apuri's support agent serves both demo shops
+                set_served_shops(user, {shop.id, second.id}, actor)
 
     for index, (number, state, locale, _label) in enumerate(FEATURED):
         buyer = BUYERS[locale][0]

@@ -224,14 +224,24 @@ def make_order(app):
 def make_user(app):
     from portal.accounts.services import create_user
 
-    def make(email="staff@example.com", password="correct horse battery", role="merchant_admin", merchant=None):
-        return create_user(
+    def make(
+        email="staff@example.com", password="correct horse battery", role="merchant_admin", merchant=None, serves=()
+    ):
+        """A staff user; a support agent given ``merchant`` (or ``serves``) serves those shops."""
+        from portal.accounts.services import set_served_shops
+
+        agent = role == "support_agent"
+        user = create_user(
             email=email,
             password=password,
             role=role,
-            merchant_slug=merchant.slug if merchant else None,
+            merchant_slug=merchant.slug if merchant and not agent else None,
             actor=Actor.system("tests"),
         )
+        shops = [*([merchant] if merchant and agent else []), *serves]
+        if shops:
+            set_served_shops(user, {shop.id for shop in shops}, Actor.system("tests"))
+        return user
 
     return make
 

@@ -52,3 +52,13 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login
         return f"{self.id}:{self.session_nonce}"
+
+
+class ServedShop(db.Model):
+    """A shop a support agent serves: its desk, orders, returns and claims, and no other shop's."""
+
+    __tablename__ = "served_shops"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

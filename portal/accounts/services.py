@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, ServedShop, User
 from portal.actors import Actor
 from portal.audit import services as audit
 from portal.db import unit_of_work, utcnow
 from portal.errors import Conflict, DomainError, ValidationFailed
 from portal.extensions import db
+from portal.merchants.models import Merchant
 from portal.merchants.services import get_by_slug
 
 MIN_PASSWORD = 10
@@ -102,3 +103,62 @@ def end_sessions(user: User, *, actor: Actor) -> None:
 
 def actor_for(user: User, ip: str | None = None) -> Actor:
     return Actor(kind="user", id=user.id, label=user.email, merchant_id=user.merchant_id, role=user.role.value, ip=ip)
+
+
+# -- the shops a support agent serves ---------------------------------------------------------
+
+
+def serves(user: User, merchant_id: str) -> bool:
+    """May this staff member work on the shop's tickets, orders, returns and claims?
+
+    Merchant staff: their own shop. Support agents: the shops they serve. Platform admins: all.
+    """
+    if user.role.is_merchant_role:
+        return user.merchant_id == merchant_id
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    return db.session.get(ServedShop, (user.id, merchant_id)) is not None
+
+
+def served_shops(user: User) -> list[Merchant]:
+    """The shops a support agent serves, by name (platform admins: every shop)."""
+    stmt = select(Merchant).order_by(Merchant.name, Merchant.slug)
+    if user.role != Role.PLATFORM_ADMIN:
+        stmt = stmt.join(ServedShop, ServedShop.merchant_id == Merchant.id).where(ServedShop.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def set_served_shops(user: User, merchant_ids: set[str], actor: Actor) -> list[Merchant]:
+    """Make ``merchant_ids`` the shops this support agent serves (audited: who was added, who removed)."""
+    if user.role != Role.SUPPORT_AGENT:
+        raise ValidationFailed(
+            fields={"user": [_l("Only support agents serve shops; other staff have theirs by role.")]}
+        )
+    known = set(db.session.scalars(select(Merchant.id).where(Merchant.id.in_(merchant_ids)))) if merchant_ids else set()
+    if known != set(merchant_ids):
+        raise ValidationFailed(fields={"shops": [_l("Choose shops from the list.")]})
+    with unit_of_work():
+        current = set(db.session.scalars(select(ServedShop.merchant_id).where(ServedShop.user_id == user.id)))
+        added, removed = known - current, current - known
+        for merchant_id in added:
+            db.session.add(ServedShop(user_id=user.id, merchant_id=merchant_id))
+        if removed:
+            db.session.execute(
+                ServedShop.__table__.delete().where(ServedShop.user_id == user.id, ServedShop.merchant_id.in_(removed))
+            )
+        if added or removed:
+            audit.record(
+                actor,
+                "user.shops_changed",
+                "user",
+                user.id,
+                merchant_id=None,
+                before={"shops": sorted(current)},
+                after={"shops": sorted(known)},
+            )
+    return served_shops(user)
+
+
+def support_agents() -> list[User]:
+    """Every support agent, by name: whom a platform admin gives shops to."""
+    return list(db.session.scalars(select(User).where(User.role == Role.SUPPORT_AGENT).order_by(User.name, User.email)))

@@ -9,13 +9,15 @@ page's Send button does the same.
 
 from __future__ import annotations
 
-from flask import flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 
 from portal.actors import Actor
+from portal.buyers.claims import _photos_from
 from portal.buyers.returns import ActionForm, _actor, _ask_to_sign_in, _buyer_order
 from portal.buyers.views import _customer_in_session, bp
 from portal.db import unit_of_work, utcnow
@@ -25,8 +27,10 @@ from portal.i18n import set_page_locale
 from portal.merchants.models import Merchant
 from portal.orders.models import Order
 from portal.orders.services import mark_changed
+from portal.photos import PhotoLimits, photo_response
 from portal.support import services as tickets
 from portal.support.models import Ticket, TicketMessage, TicketStatus
+from portal.validation import fields_from
 
 # What the buyer may type, as the service takes it (its TicketIn / MessageIn limits).
 SUBJECT_LIMITS = (3, 200)
@@ -131,10 +135,21 @@ def contact(slug: str, number: str):
             general.append(_("The form had expired. Please send it again: what you wrote is kept below."))
             status = 400
         else:
+            photos, photo_problems = _photos_from(request.files.getlist("photos"))
             try:
+                if photo_problems:
+                    # Nothing is sent: the other fields' problems are said at once too.
+                    tickets.TicketIn.model_validate(values)
+                    raise ValidationFailed(fields={"photos": photo_problems})
                 with unit_of_work():
-                    ticket = tickets.open_ticket(order.merchant, order.customer, values, _actor(order), order=order)
+                    ticket = tickets.open_ticket(
+                        order.merchant, order.customer, values, _actor(order), order=order, photos=photos
+                    )
                     mark_changed(order)  # the order page lists the ticket at once
+            except PydanticError as exc:
+                errors = _contact_errors(ValidationFailed(fields=fields_from(exc)), values)
+                errors["photos"] = photo_problems
+                status = 422
             except ValidationFailed as exc:
                 errors = _contact_errors(exc, values)
                 status = 422
@@ -166,6 +181,7 @@ def contact(slug: str, number: str):
         general_errors=general,
         answer_by=clock.due(utcnow(), clock.first_response_hours),
         limits={"subject": SUBJECT_LIMITS, "message": MESSAGE_LIMITS},
+        max_photos=PhotoLimits.current().max_files,
     ), status
 
 
@@ -188,6 +204,8 @@ def _contact_errors(exc: ValidationFailed, values: dict) -> dict[str, list[str]]
                 _("The message is too long: at most %(num)s characters.", num=MESSAGE_LIMITS[1]),
                 problems,
             )
+        elif name == "photos":
+            errors[name] = [str(p) for p in problems]
         else:
             errors.setdefault("form", []).extend(str(p) for p in problems)
     return errors
@@ -239,19 +257,25 @@ def ticket_page(slug: str, ticket_id: str):
             general.append(_("The form had expired. Please send it again: what you wrote is kept below."))
             status = 400
         else:
+            photos, photo_problems = _photos_from(request.files.getlist("photos"))
             try:
+                if photo_problems:
+                    raise ValidationFailed(fields={"photos": photo_problems})
                 with unit_of_work():
-                    tickets.buyer_message(ticket, {"message": value}, _buyer_actor(ticket))
+                    tickets.buyer_message(ticket, {"message": value}, _buyer_actor(ticket), photos=photos)
                     if ticket.order is not None:
                         mark_changed(ticket.order)  # the order page shows the ticket's new status
             except ValidationFailed as exc:
-                errors["message"] = _too_short_or_long(
-                    value,
-                    REPLY_LIMITS,
-                    _("Write your message first."),
-                    _("The message is too long: at most %(num)s characters.", num=REPLY_LIMITS[1]),
-                    [p for v in exc.fields.values() for p in v],
-                )
+                if "photos" in exc.fields:
+                    errors["photos"] = [str(p) for p in exc.fields["photos"]]
+                if not value.strip() or "message" in exc.fields:
+                    errors["message"] = _too_short_or_long(
+                        value,
+                        REPLY_LIMITS,
+                        _("Write your message first."),
+                        _("The message is too long: at most %(num)s characters.", num=REPLY_LIMITS[1]),
+                        [str(p) for p in exc.fields.get("message", [])],
+                    )
                 status = 422
             except (Conflict, NotFound) as exc:
                 general.append(str(exc))
@@ -281,7 +305,32 @@ def ticket_page(slug: str, ticket_id: str):
         value=value,
         errors=errors,
         general_errors=general,
+        max_photos=PhotoLimits.current().max_files,
     ), status
+
+
+@bp.get("/s/<slug>/tickets/<ticket_id>/attachments/<attachment_id>")
+def ticket_attachment(slug: str, ticket_id: str, attachment_id: str):
+    return _attachment(slug, ticket_id, attachment_id, thumbnail=False)
+
+
+@bp.get("/s/<slug>/tickets/<ticket_id>/attachments/<attachment_id>/thumb")
+def ticket_attachment_thumb(slug: str, ticket_id: str, attachment_id: str):
+    return _attachment(slug, ticket_id, attachment_id, thumbnail=True)
+
+
+def _attachment(slug: str, ticket_id: str, attachment_id: str, *, thumbnail: bool):
+    """A photo of the buyer's own ticket (only through this check, never as a static file)."""
+    g.private_page = True
+    ticket = _buyer_ticket(slug, ticket_id)
+    if ticket is None:
+        return _ask_to_sign_in(slug)
+    try:
+        attachment, data = tickets.attachment_file(ticket, attachment_id, thumbnail=thumbnail)
+    except NotFound:
+        abort(404)
+    name = f"ticket-{ticket.number}-{attachment.position + 1}{'-thumb' if thumbnail else ''}.jpg"
+    return photo_response(data, filename=name)
 
 
 # -- the satisfaction survey ------------------------------------------------------------------------

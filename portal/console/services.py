@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
-from portal.accounts.models import User
+from portal.accounts.models import Role, ServedShop, User
+from portal.accounts.services import served_shops, serves
 from portal.audit.models import AuditEntry
 from portal.buyers.services import OrderSummary, summarise
 from portal.errors import Forbidden, NotFound
@@ -29,8 +31,10 @@ OUTBOX_PAGE_SIZE = 100
 def shop_for(user: User, requested_slug: str | None) -> Merchant | None:
     """The shop this staff member works on now.
 
-    Merchant staff: always their own (a requested slug is ignored). Platform staff: the
-    shop they asked for, or None when they have not chosen yet. NotFound for an unknown slug.
+    Merchant staff: always their own (a requested slug is ignored). Support agents: one of
+    the shops they serve (the only one without asking, when they serve one); platform admins:
+    any shop. None while they have not chosen yet; NotFound for an unknown slug, Forbidden for
+    a shop the agent does not serve.
     """
     if user.role.is_merchant_role:
         merchant = db.session.get(Merchant, user.merchant_id) if user.merchant_id else None
@@ -39,16 +43,21 @@ def shop_for(user: User, requested_slug: str | None) -> Merchant | None:
         return merchant
     slug = (requested_slug or "").strip().lower()
     if not slug:
+        if user.role == Role.SUPPORT_AGENT:
+            served = served_shops(user)
+            return served[0] if len(served) == 1 else None
         return None
     merchant = db.session.scalar(select(Merchant).where(Merchant.slug == slug))
     if merchant is None:
         raise NotFound()
+    if not serves(user, merchant.id):
+        raise Forbidden(_l("You do not serve this shop. A platform admin can add it to your shops."))
     return merchant
 
 
-def shops() -> list[Merchant]:
-    """Every shop, by name: what platform staff choose from."""
-    return list(db.session.scalars(select(Merchant).order_by(Merchant.name, Merchant.slug)))
+def shops(user: User) -> list[Merchant]:
+    """The shops this staff member may choose from, by name (support agents: those they serve)."""
+    return served_shops(user)
 
 
 @dataclass(frozen=True)
@@ -132,11 +141,14 @@ def audit_trail(order: Order) -> list[AuditEntry]:
 
 
 def _outbox_scope(user: User, merchant: Merchant | None):
-    """Merchant staff see their shop's mail; platform staff all mail, or one shop's if chosen."""
+    """Merchant staff see their shop's mail; support agents their shops' mail; platform admins all; one shop's if chosen."""
     if user.role.is_merchant_role:
         return OutboxMessage.merchant_id == user.merchant_id
     if merchant is not None:
         return OutboxMessage.merchant_id == merchant.id
+    if user.role == Role.SUPPORT_AGENT:  # every shop they serve
+        served = select(ServedShop.merchant_id).where(ServedShop.user_id == user.id)
+        return OutboxMessage.merchant_id.in_(served)
     return None
 
 

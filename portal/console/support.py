@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, or_, select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, ServedShop, User
 from portal.accounts.permissions import staff_required
 from portal.accounts.services import actor_for
 from portal.claims.models import Claim
@@ -37,6 +37,7 @@ from portal.merchants.models import Merchant
 from portal.money import Money
 from portal.orders.models import Customer, Order
 from portal.payments.models import Refund
+from portal.photos import photo_response
 from portal.returns.models import ReturnRequest
 from portal.support import services as desk
 from portal.support.models import ACTIVE_STATUSES, PRIORITIES, Ticket, TicketStatus
@@ -357,7 +358,8 @@ def customer_history(ticket: Ticket, limit: int = HISTORY_LIMIT) -> list[History
 
 
 def assignable_staff(merchant: Merchant) -> list[User]:
-    """Who can take the shop's tickets: its active staff, and Apuri's support agents."""
+    """Who can take the shop's tickets: its active staff, and the support agents who serve it."""
+    serving = select(ServedShop.user_id).where(ServedShop.merchant_id == merchant.id)
     return list(
         db.session.scalars(
             select(User)
@@ -365,7 +367,7 @@ def assignable_staff(merchant: Merchant) -> list[User]:
                 User.active.is_(True),
                 or_(
                     and_(User.merchant_id == merchant.id, User.role.in_((Role.MERCHANT_ADMIN, Role.MERCHANT_AGENT))),
-                    User.role == Role.SUPPORT_AGENT,
+                    and_(User.role == Role.SUPPORT_AGENT, User.id.in_(serving)),
                 ),
             )
             .order_by(User.merchant_id.is_(None), User.name, User.email)
@@ -629,3 +631,26 @@ def post_status(ticket_id: str):
     else:
         flash(_("Nothing changed."), "info")
     return _back(ticket, "#ticket-handling")
+
+
+# -- the buyer's photos ----------------------------------------------------------------------
+
+
+@bp.get("/tickets/<ticket_id>/attachments/<attachment_id>", endpoint="ticket_attachment")
+@staff_required()
+def ticket_attachment(ticket_id: str, attachment_id: str):
+    return _attachment(ticket_id, attachment_id, thumbnail=False)
+
+
+@bp.get("/tickets/<ticket_id>/attachments/<attachment_id>/thumb", endpoint="ticket_attachment_thumb")
+@staff_required()
+def ticket_attachment_thumb(ticket_id: str, attachment_id: str):
+    return _attachment(ticket_id, attachment_id, thumbnail=True)
+
+
+def _attachment(ticket_id: str, attachment_id: str, *, thumbnail: bool):
+    """A photo of one of the shop's tickets; 404 for another shop's (also before a shop is chosen)."""
+    _merchant, ticket = _desk_ticket(ticket_id)
+    attachment, data = desk.attachment_file(ticket, attachment_id, thumbnail=thumbnail)
+    name = f"ticket-{ticket.number}-{attachment.position + 1}{'-thumb' if thumbnail else ''}.jpg"
+    return photo_response(data, filename=name)

@@ -159,12 +159,13 @@ def not_found(_exc):
 
 
 @bp.errorhandler(Forbidden)
-def forbidden(_exc):
+def forbidden(exc):
+    said = exc.message if getattr(exc, "message", None) is not Forbidden.default_message else None
     return render_template(
         "error.html",
         status=403,
         title=_("No access"),
-        message=_("Your account is not linked to a shop. Ask an admin to check it."),
+        message=str(said) if said else _("Your account is not linked to a shop. Ask an admin to check it."),
         action_url=url_for("accounts.login"),
         action_label=_("Sign in"),
     ), 403
@@ -186,7 +187,8 @@ def _choose_shop():
     args = {k: v for k, v in request.args.items() if k not in ("shop", "cursor")}
     return render_template(
         "console/choose_shop.html",
-        shops=services.shops(),
+        shops=services.shops(current_user),
+        serving=current_user.role == Role.SUPPORT_AGENT,
         endpoint=request.endpoint,
         view_args={**(request.view_args or {}), **args},
     )

@@ -99,5 +99,33 @@ def receive(raw: bytes) -> Inbound:
     if not text:
         return Inbound("empty", ticket)
     actor = Actor(kind="buyer", id=customer.id, label=customer.email, merchant_id=ticket.merchant_id)
-    landed = buyer_message(ticket, {"message": text[:8000]}, actor, via="email", email_message_id=message_id)
+    landed = buyer_message(
+        ticket, {"message": text[:8000]}, actor, via="email", email_message_id=message_id, photos=_photos(message)
+    )
     return Inbound("landed", ticket, landed)
+
+
+def _photos(message: EmailMessage) -> list:
+    """The attached images, through the same checks as uploads (``portal.photos``): re-encoded,
+    at most the per-message count; an image refused (too large, damaged, not an image) is left out."""
+    from portal.photos import PhotoLimits, PhotoRefused, accept_photo, check_claim_total
+
+    limits = PhotoLimits.current()
+    photos: list = []
+    for part in message.iter_attachments():
+        if part.get_content_maintype() != "image" or len(photos) >= limits.max_files:
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+            photo = accept_photo(data, filename=part.get_filename() or "photo")
+            check_claim_total([p.original_size for p in photos] + [photo.original_size])
+        except PhotoRefused as refusal:
+            log.info(
+                "inbound mail %s: attachment %s refused (%s)",
+                message.get("Message-ID"),
+                part.get_filename(),
+                refusal.code,
+            )
+            continue
+        photos.append(photo)
+    return photos

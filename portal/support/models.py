@@ -103,6 +103,28 @@ class TicketMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    attachments: Mapped[list[TicketAttachment]] = relationship(
+        back_populates="message", order_by="TicketAttachment.position", cascade="all, delete-orphan"
+    )
+
+
+class TicketAttachment(db.Model):
+    """A photo the buyer sent with a message, as Apuri re-encoded it (never the uploaded bytes)."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("tat"))
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("ticket_messages.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[TicketMessage] = relationship(back_populates="attachments")
 
 
 class CannedReply(db.Model):

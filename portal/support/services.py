@@ -10,6 +10,8 @@ lead's queue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -28,7 +30,14 @@ from portal.merchants.policy import effective_policy
 from portal.orders.models import Customer, Order
 from portal.orders.schemas import Strict
 from portal.support import sla
-from portal.support.models import ACTIVE_STATUSES, PRIORITIES, Ticket, TicketMessage, TicketStatus
+from portal.support.models import (
+    ACTIVE_STATUSES,
+    PRIORITIES,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+    TicketStatus,
+)
 from portal.validation import parse
 
 # Warn the assignee when this share of the SLA time is left (or two hours, whichever is more).
@@ -99,11 +108,14 @@ def open_ticket(
     now: datetime | None = None,
     acknowledge: bool = True,
     internal_first: bool = False,
+    photos: Sequence = (),
 ) -> Ticket:
     """A new ticket with its first message, its due times, and the buyer's acknowledgement
     (``acknowledge=False`` when the buyer was already told, e.g. by the claim's own e-mail;
-    ``internal_first``: the first message is the desk's summary, not the buyer's words)."""
+    ``internal_first``: the first message is the desk's summary, not the buyer's words).
+    ``photos``: attachments already checked and re-encoded by ``portal.photos``."""
     data = parse(TicketIn, document)
+    _check_photo_count(photos)
     if order is not None and (order.merchant_id != merchant.id or order.customer_id != customer.id):
         raise NotFound()
     if source in ("contact_form", "api"):
@@ -115,7 +127,8 @@ def open_ticket(
         throttle(current_app.config.get("TICKET_LIMIT_PER_BUYER", "10/hour"), "ticket", customer.id)
     now = now or utcnow()
     clock = Clock.of(merchant)
-    with unit_of_work() as uow:
+    saved: list[str] = []
+    with _removing_on_failure(saved), unit_of_work() as uow:
         ticket = Ticket(
             id=new_id("tkt"),
             merchant_id=merchant.id,
@@ -147,6 +160,7 @@ def open_ticket(
         ]
         db.session.add(ticket)
         db.session.flush()
+        _attach(ticket.messages[0], photos, saved)
         audit.record(
             actor,
             "ticket.opened",
@@ -218,11 +232,15 @@ def buyer_message(
     via: str = "portal",
     email_message_id: str | None = None,
     now=None,
+    photos: Sequence = (),
 ) -> TicketMessage:
-    """The buyer writes again (on the portal or by replying to an e-mail): the ticket reopens."""
+    """The buyer writes again (on the portal or by replying to an e-mail), perhaps with photos:
+    the ticket reopens."""
     data = parse(MessageIn, document)
+    _check_photo_count(photos)
     now = now or utcnow()
-    with unit_of_work():
+    saved: list[str] = []
+    with _removing_on_failure(saved), unit_of_work():
         ticket = lock_one(Ticket, ticket.id)
         message = TicketMessage(
             ticket_id=ticket.id,
@@ -245,17 +263,88 @@ def buyer_message(
         ticket.updated_at = now
         _order_changed(ticket)
         db.session.flush()
+        _attach(message, photos, saved)
     return message
+
+
+# -- attachments ----------------------------------------------------------------------------
+
+
+def _check_photo_count(photos: Sequence) -> None:
+    from portal.photos import PhotoLimits
+
+    most = PhotoLimits.current().max_files
+    if len(photos) > most:
+        raise ValidationFailed(fields={"photos": [_l("Attach at most %(max)s photos.", max=most)]})
+
+
+def _attach(message: TicketMessage, photos: Sequence, saved: list[str]) -> None:
+    """Store the re-encoded photos and their thumbnails with the message (keys noted in ``saved``)."""
+    if not photos:
+        return
+    from portal.storage import get_storage
+
+    storage = get_storage()
+    for position, photo in enumerate(photos):
+        key = storage.save(photo.image, ".jpg")
+        saved.append(key)
+        thumb = storage.save(photo.thumbnail, ".jpg")
+        saved.append(thumb)
+        db.session.add(
+            TicketAttachment(
+                ticket_id=message.ticket_id,
+                message_id=message.id,
+                position=position,
+                storage_key=key,
+                thumb_key=thumb,
+                width=photo.width,
+                height=photo.height,
+                size=len(photo.image),
+            )
+        )
+    db.session.flush()
+
+
+@contextmanager
+def _removing_on_failure(saved: list[str]):
+    """Nothing of a refused message stays on disk: the files saved for it go when it fails."""
+    try:
+        yield
+    except BaseException:
+        if saved:
+            from portal.storage import get_storage
+
+            storage = get_storage()
+            for key in saved:
+                storage.delete(key)
+        raise
+
+
+def attachment_file(ticket: Ticket, attachment_id: str, *, thumbnail: bool = False) -> tuple[TicketAttachment, bytes]:
+    """An attachment of this ticket and its bytes; NotFound for another ticket's or a missing file.
+
+    Internal messages carry no buyer attachments, so whoever may read the ticket may see them."""
+    attachment = db.session.get(TicketAttachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id:
+        raise NotFound()
+    from portal.storage import get_storage
+
+    try:
+        data = get_storage().open(attachment.thumb_key if thumbnail else attachment.storage_key)
+    except FileNotFoundError:
+        raise NotFound() from None
+    return attachment, data
 
 
 def assign(ticket: Ticket, user_id: str | None, actor: Actor) -> Ticket:
     from portal.accounts.models import User
+    from portal.accounts.services import serves
 
     with unit_of_work():
         ticket = lock_one(Ticket, ticket.id)
         if user_id is not None:
             user = db.session.get(User, user_id)
-            if user is None or not user.active or (user.merchant_id not in (None, ticket.merchant_id)):
+            if user is None or not user.active or not serves(user, ticket.merchant_id):
                 raise ValidationFailed(fields={"assignee": [_l("Choose someone who works on this shop's tickets.")]})
         before = ticket.assignee_id
         ticket.assignee_id = user_id

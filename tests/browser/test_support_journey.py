@@ -55,7 +55,7 @@ def test_support_answers_a_rejected_claim_and_the_buyer_reads_it_on_a_phone_and_
     from playwright.sync_api import expect
 
     shop = make_merchant(SLUG, name="Kodinkone Oy")
-    make_user(email=AGENT[0], password=AGENT[1], role="support_agent")  # Apuri's staff: no shop of their own
+    make_user(email=AGENT[0], password=AGENT[1], role="support_agent", merchant=shop)  # Apuri's staff serving it
     order = delivered_order(shop, "100400", locale="en", items=FRIDGE)
     claim = claims.open_claim(order, claim_body(amount=20000), photos=[photo], actor=BUYER)
     claims.reject(shop.id, claim.id, {"message": "The scratch was made when installing it."}, actor=SHOP)

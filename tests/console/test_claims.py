@@ -390,9 +390,9 @@ def test_a_get_changes_nothing(client, sign_in, agent_a, order_a, claim_for):
     assert current(claim).status == "open"
 
 
-def test_support_staff_read_claims_but_do_not_answer(client, sign_in, make_user, order_a, claim_for):
+def test_support_staff_read_claims_but_do_not_answer(client, sign_in, make_user, shop_a, shop_b, order_a, claim_for):
     claim = claim_for(order_a)
-    make_user(email="support@apuri.example", role="support_agent")
+    make_user(email="support@apuri.example", role="support_agent", serves=[shop_a, shop_b])
     sign_in("support@apuri.example")
     chooser = page(client, f"/console/claims/{claim.id}")
     assert "Choose a shop" in chooser
@@ -486,7 +486,7 @@ def test_support_staff_decide_an_escalated_claim_with_a_note(client, sign_in, ma
 
     claim = claim_for(order_a)
     claim_services.reject(order_a.merchant_id, claim.id, {"message": "Ei käy."}, actor=SHOP)
-    make_user(email="support@apuri.example", role="support_agent")
+    make_user(email="support@apuri.example", role="support_agent", merchant=order_a.merchant)
     sign_in("support@apuri.example")
     html = page(client, f"/console/claims/{claim.id}?shop=kodinkone")
     assert "Decide as support" in html and "Accept €200.00" in html

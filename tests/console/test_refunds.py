@@ -135,7 +135,7 @@ def test_a_failed_refund_is_sent_again_once_and_then_paid_back(client, sign_in, 
 def test_the_send_again_button_needs_a_merchant_role(client, sign_in, make_user, order_a):
     switch_next_call("fail")
     refund = ledger.request_refund(order_a, 5000, "manual", "", SHOP_SYSTEM)
-    make_user(email="support@apuri.example", role="support_agent")
+    make_user(email="support@apuri.example", role="support_agent", merchant=order_a.merchant)
     sign_in("support@apuri.example")
     html = page(client, "/console/refunds?shop=kodinkone")
     assert "€50.00" in html and "Send again" not in html

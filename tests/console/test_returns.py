@@ -350,9 +350,9 @@ def test_a_decision_without_the_forms_token_is_refused(client, sign_in, agent_a,
     assert status_of(ret) == "requested"
 
 
-def test_support_staff_read_returns_but_do_not_decide(client, sign_in, make_user, platform_admin, order_a):
+def test_support_staff_read_returns_but_do_not_decide(client, sign_in, make_user, shop_a, shop_b, order_a):
     ret = ask(order_a)
-    make_user(email="support@apuri.example", role="support_agent")
+    make_user(email="support@apuri.example", role="support_agent", serves=[shop_a, shop_b])
     sign_in("support@apuri.example")
     chooser = page(client, f"/console/returns/{ret.id}")  # the QR code's link: pick the shop first
     assert "Choose a shop" in chooser and f'href="/console/returns/{ret.id}?shop=kodinkone"' in chooser

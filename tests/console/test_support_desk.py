@@ -222,7 +222,7 @@ def test_staff_assign_the_ticket_and_change_its_status_and_priority(
     client, sign_in, make_user, agent_a, agent_b, shop_a, order_a
 ):
     colleague = make_user(email="toinen@kodinkone.fi", role="merchant_agent", merchant=shop_a)
-    support = make_user(email="support@apuri.example", role="support_agent")
+    support = make_user(email="support@apuri.example", role="support_agent", merchant=shop_a)
     ticket = opened(order_a)
     sign_in(agent_a.email)
     url = f"/console/tickets/{ticket.id}"
