@@ -405,19 +405,8 @@ def accept(merchant_id: str, claim_id: str, *, actor: Actor, note: str = "", as_
 def _desk_note(claim: Claim, actor: Actor, text: str, *, solve: bool) -> None:
     """An internal note on the claim's escalation ticket, which is solved when support decided."""
     from portal.support import services as desk
-    from portal.support.models import ACTIVE_STATUSES, Ticket
 
-    ticket = db.session.scalars(
-        select(Ticket)
-        .where(Ticket.about_type == "claim", Ticket.about_id == claim.id)
-        .order_by(Ticket.created_at.desc())
-    ).first()
-    if ticket is None:
-        return
-    staff = actor if actor.kind == "user" else Actor(kind="system", id=None, label=actor.label)
-    desk.reply(ticket, {"message": text[:8000]}, staff, internal=True)
-    if solve and ticket.status in ACTIVE_STATUSES:
-        desk.set_status(ticket, "solved", actor)
+    desk.note_decision("claim", claim.id, actor, text, solve=solve)
 
 
 def counter(merchant_id: str, claim_id: str, document: object, *, actor: Actor, as_support: bool = False) -> Claim:

@@ -44,6 +44,7 @@ from portal.payments import services as ledger
 from portal.returns import policy as rules
 from portal.returns import services as returns
 from portal.returns.models import OPEN_STATUSES, ReturnItem, ReturnRequest, ReturnStatus
+from portal.support import services as desk
 
 # Staff read these; the buyer's wording (policy.STATUS_LABELS) speaks to the buyer.
 STATUS_LABELS = {
@@ -316,6 +317,8 @@ def _return_page(
         exchange_variants=catalogue.variants_by_sku(merchant.id, exchange_skus),
         payment_method_label=payment_method_label,
         may_act=has_role(current_user.role, Role.MERCHANT_AGENT),
+        dispute=desk.escalation_about("return", ret.id),
+        may_decide_disputed=has_role(current_user.role, Role.SUPPORT_AGENT),
         approve_form=approve_form or ApproveReturnForm(formdata=None, prefix="approve"),
         reject_form=reject_form or RejectReturnForm(formdata=None, prefix="reject"),
         receive_form=receive or (receive_form(_fee_labels(ret, returns_policy)) if decidable else None),
@@ -371,6 +374,42 @@ def approve_return(return_id: str):
                 _(
                     "Return %(number)s approved. The buyer gets an e-mail with the return slip; "
                     "when the parcel arrives, receive it on this page.",
+                    number=ret.number,
+                ),
+                "success",
+            )
+    return _back(ret)
+
+
+@bp.post("/returns/<return_id>/approve-disputed")
+@staff_required(Role.SUPPORT_AGENT)
+def approve_disputed_return(return_id: str):
+    """Support overturns a rejection the buyer disputed: approved after all, the ticket solved."""
+    merchant = _shop()
+    ret = _decided(merchant, return_id)
+    form = ApproveReturnForm(prefix="approve")
+    if not form.validate():
+        return _return_page(merchant, ret, approve_form=form, status=422)
+    before = ret.status
+    try:
+        returns.approve_disputed(
+            merchant.id,
+            ret.id,
+            {"message": form.message.data or ""},
+            actor=actor_for(current_user, request.remote_addr),
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(_problems(exc), "warning")
+    else:
+        if before == ReturnStatus.APPROVED.value:
+            flash(_("Return %(number)s was already approved; nothing changed.", number=ret.number), "info")
+        else:
+            flash(
+                _(
+                    "Return %(number)s approved after all. The buyer gets an e-mail with the return slip, "
+                    "and the ticket is solved.",
                     number=ret.number,
                 ),
                 "success",

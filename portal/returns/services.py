@@ -355,6 +355,72 @@ def reject(merchant_id: str, return_id: str, document: object, *, actor: Actor) 
     return ret
 
 
+def approve_disputed(merchant_id: str, return_id: str, document: object = None, *, actor: Actor) -> ReturnRequest:
+    """Support overturns the shop's rejection of a return the buyer disputed: approved after all,
+    with the same rules as approving (the buyer gets the slip; exchange sizes are held again).
+
+    Refused with the reason when the items were returned again meanwhile, an exchange size is sold
+    out now, or the dearer exchange's paid difference was already given back (the buyer asks
+    again). Approving twice changes nothing; the desk's ticket is solved with an internal note.
+    """
+    data = parse(DecisionIn, document or {})
+    with unit_of_work() as uow:
+        ret = _locked_return(merchant_id, return_id)
+        if ret.status == ReturnStatus.APPROVED.value:
+            return ret
+        if ret.status != ReturnStatus.REJECTED.value:
+            raise _wrong_state(ret)
+        held = held_quantities(ret.order_id)
+        for item in ret.items:
+            if held.get(item.order_item_id, 0) + item.quantity > item.order_item.quantity:
+                raise Conflict(
+                    _l("%(item)s has been returned again since: ask the buyer about it.", item=item.order_item.name),
+                    code="items_returned_since",
+                )
+        if ret.difference_due > 0 and ret.difference_status == "refunded":
+            raise Conflict(
+                _l(
+                    "The price difference of this exchange was paid back to the buyer when it was rejected: "
+                    "ask the buyer to request the exchange again."
+                ),
+                code="difference_refunded",
+            )
+        for item in ret.items:
+            if not item.exchange_sku:
+                continue
+            variant = db.session.scalar(
+                select(Variant).where(Variant.merchant_id == merchant_id, Variant.sku == item.exchange_sku)
+            )
+            if variant is None or variant.available < item.quantity:
+                raise Conflict(
+                    _l(
+                        "%(sku)s is sold out now: ask the buyer whether they want their money back instead.",
+                        sku=item.exchange_sku,
+                    ),
+                    code="exchange_sold_out",
+                )
+            _adjust_stock(merchant_id, item.exchange_sku, reserved=item.quantity)
+        now = utcnow()
+        ret.status = ReturnStatus.APPROVED.value
+        ret.approved_at = ret.updated_at = now
+        ret.decision_message = data.message
+        mark_changed(ret.order)
+        audit.record(
+            actor,
+            "return.approved",
+            "return",
+            ret.id,
+            merchant_id=merchant_id,
+            before={"status": "rejected"},
+            after={"status": "approved", "by": "support", "message": data.message},
+        )
+        _notify(uow, ret, "return_approved")
+        from portal.support import services as desk
+
+        desk.note_decision("return", ret.id, actor, f"Support approved return {ret.number} after all.", solve=True)
+    return ret
+
+
 def cancel(merchant_id: str, return_id: str, *, customer_id: str, actor: Actor) -> ReturnRequest:
     """The buyer withdraws their return before sending it; reserved stock is released."""
     with unit_of_work():

@@ -756,6 +756,27 @@ class DisputeIn(Strict):
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=8000)]
 
 
+def escalation_about(about_type: str, about_id: str) -> Ticket | None:
+    """The newest ticket about a claim, return or order that self-service escalated, if any."""
+    return db.session.scalars(
+        select(Ticket)
+        .where(Ticket.about_type == about_type, Ticket.about_id == about_id)
+        .order_by(Ticket.created_at.desc())
+    ).first()
+
+
+def note_decision(about_type: str, about_id: str, actor: Actor, text: str, *, solve: bool) -> Ticket | None:
+    """Support decided what an escalation is about: an internal note on its ticket, which is solved."""
+    ticket = escalation_about(about_type, about_id)
+    if ticket is None:
+        return None
+    staff = actor if actor.kind == "user" else Actor(kind="system", id=None, label=actor.label)
+    reply(ticket, {"message": text[:8000]}, staff, internal=True)
+    if solve and ticket.status in ACTIVE_STATUSES:
+        set_status(ticket, "solved", actor)
+    return ticket
+
+
 def dispute_return(ret, document: object, actor: Actor, *, now=None) -> Ticket:
     """The buyer disagrees with a rejected return: a ticket about it, for support (once; the
     buyer's further words land on the same ticket)."""

@@ -372,3 +372,91 @@ def test_a_platform_admin_decides_for_the_chosen_shop(client, sign_in, platform_
     response = client.post(f"/console/returns/{ret.id}/approve?shop=kodinkone", data={"csrf_token": csrf_from(html)})
     assert response.status_code == 302 and "shop=kodinkone" in response.headers["Location"]
     assert status_of(ret) == "approved"
+
+
+# -- a rejection the buyer disputes, decided by support -------------------------------------
+
+
+def _disputed(order, *lines):
+    from portal.support import services as desk
+
+    ret = ask(order, *lines)
+    reject(order.merchant_id, ret.id, {"message": "Worn shoes."}, actor=SHOP)
+    ticket = desk.dispute_return(db.session.get(ReturnRequest, ret.id), {"message": "They were never worn."}, BUYER)
+    return ret, ticket
+
+
+def test_support_approves_a_disputed_return_after_all_and_the_ticket_is_solved(
+    client, sign_in, make_user, shop_a, order_a
+):
+    from portal.support.models import Ticket
+
+    ret, ticket = _disputed(order_a, line("L2", 1, "wrong_size", "exchange", "SHOE-41"))
+    shoe = lambda: db.session.scalars(select(Variant).where(Variant.sku == "SHOE-41")).one()  # noqa: E731
+    assert shoe().reserved == 0  # released when rejected
+    make_user(email="tuki@apuri.example", role="support_agent", merchant=shop_a)
+    sign_in("tuki@apuri.example")
+    url = f"/console/returns/{ret.id}"
+    html = page(client, url)
+    assert "Decide as support" in html and f"disputes the shop's rejection on ticket {ticket.number}" in html
+    assert f'href="/console/tickets/{ticket.id}?shop=kodinkone"' in html and "Approve the return after all" in html
+
+    response = client.post(
+        f"{url}/approve-disputed",
+        data={"csrf_token": csrf_from(html), "approve-message": "Sorry: send them back with the slip."},
+    )
+    assert response.status_code == 302
+    html = page(client, response.headers["Location"])
+    assert f"Return {ret.number} approved after all." in html
+    assert status_of(ret) == "approved" and shoe().reserved == 1  # the exchange size is held again
+    solved = db.session.get(Ticket, ticket.id)
+    assert solved.status == "solved" and solved.messages[-1].internal
+    assert "approved return" in solved.messages[-1].body
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "return_approved")).all()
+    assert mail.recipient == order_a.customer.email
+
+    # Clicked again (a second tab): nothing changes, nothing is sent twice.
+    again = client.post(f"{url}/approve-disputed", data={"csrf_token": csrf_from(html)})
+    assert "was already approved; nothing changed." in page(client, again.headers["Location"])
+    assert shoe().reserved == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "return_approved")
+        )
+        == 1
+    )
+
+
+def test_a_sold_out_exchange_size_is_said_and_nothing_changes(client, sign_in, make_user, shop_a, order_a):
+    ret, _ticket = _disputed(order_a, line("L2", 1, "wrong_size", "exchange", "SHOE-44"))
+    sku = db.session.scalars(select(Variant).where(Variant.sku == "SHOE-44")).one()
+    sku.stock = 0
+    db.session.commit()
+    make_user(email="tuki@apuri.example", role="support_agent", merchant=shop_a)
+    sign_in("tuki@apuri.example")
+    url = f"/console/returns/{ret.id}"
+    response = client.post(f"{url}/approve-disputed", data={"csrf_token": csrf_from(page(client, url))})
+    html = page(client, response.headers["Location"])
+    assert "SHOE-44 is sold out now: ask the buyer whether they want their money back instead." in html
+    assert status_of(ret) == "rejected"
+
+
+def test_only_support_decides_disputed_returns(client, sign_in, agent_a, order_a):
+    ret, _ticket = _disputed(order_a)
+    sign_in(agent_a.email)
+    url = f"/console/returns/{ret.id}"
+    html = page(client, url)
+    assert "Support decides disputed returns." in html and "Approve the return after all" not in html
+    response = client.post(f"{url}/approve-disputed", data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 403 and status_of(ret) == "rejected"
+
+
+def test_items_returned_again_meanwhile_cannot_be_approved_twice(shop_a, order_a):
+    from portal.errors import Conflict
+    from portal.returns.services import approve_disputed
+
+    ret, _ticket = _disputed(order_a, line("L1", 1, "changed_mind"))
+    ask(order_a, line("L1", 1, "changed_mind"))  # the buyer asked again, the shop will see that one
+    with pytest.raises(Conflict) as refused:
+        approve_disputed(shop_a.id, ret.id, actor=SHOP)
+    assert refused.value.code == "items_returned_since" and status_of(ret) == "rejected"
