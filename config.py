@@ -95,6 +95,8 @@ class Config:
     LOOKUP_LIMIT_PER_CLIENT = os.environ.get("LOOKUP_LIMIT_PER_CLIENT", "20/hour")
     LOOKUP_LIMIT_PER_ORDER = os.environ.get("LOOKUP_LIMIT_PER_ORDER", "10/hour")
     TICKET_LIMIT_PER_BUYER = os.environ.get("TICKET_LIMIT_PER_BUYER", "10/hour")
+    # The satisfaction survey takes answers for this many days after its e-mail.
+    SURVEY_ANSWER_DAYS = int(os.environ.get("SURVEY_ANSWER_DAYS", "30"))
     LOGIN_LIMIT_PER_CLIENT = os.environ.get("LOGIN_LIMIT_PER_CLIENT", "10/minute")
 
     BUYER_LINK_MAX_AGE_DAYS = int(os.environ.get("BUYER_LINK_MAX_AGE_DAYS", "365"))

@@ -9,7 +9,7 @@ page's Send button does the same.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -355,6 +355,24 @@ def _bad_survey_link():
     ), 404
 
 
+def _survey_closed(ticket: Ticket):
+    """An old survey link: nothing is recorded; the buyer can still write on the ticket."""
+    merchant = db.session.get(Merchant, ticket.merchant_id)
+    return render_template(
+        "error.html",
+        status=410,
+        title=_("This survey has closed"),
+        message=_(
+            "Thank you for opening it. Answers are taken for %(days)s days after the e-mail. "
+            "If something is still not right, write to %(shop)s on the ticket.",
+            days=current_app.config.get("SURVEY_ANSWER_DAYS", 30),
+            shop=merchant.name,
+        ),
+        action_url=url_for("buyers.ticket_page", slug=merchant.slug, ticket_id=ticket.id),
+        action_label=_("Open ticket %(number)s", number=ticket.number),
+    ), 410
+
+
 def _survey_page(ticket: Ticket, *, chosen: int | None, errors: dict, comment: str, status: int = 200):
     merchant = db.session.get(Merchant, ticket.merchant_id)
     page = render_template(
@@ -380,6 +398,8 @@ def ticket_survey(token: str, rating: int):
     ticket = _survey_ticket(token)
     if ticket is None or rating not in RATINGS:
         return _bad_survey_link()
+    if not tickets.survey_open(ticket):
+        return _survey_closed(ticket)
     return _survey_page(ticket, chosen=rating, errors={}, comment=ticket.csat_comment or "")
 
 
@@ -390,6 +410,8 @@ def ticket_survey_answer(token: str):
     ticket = _survey_ticket(token)
     if ticket is None:
         return _bad_survey_link()
+    if not tickets.survey_open(ticket):
+        return _survey_closed(ticket)
     wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     rating = request.form.get("rating", type=int)
     comment = request.form.get("comment", "")

@@ -657,6 +657,19 @@ def send_survey(ticket: Ticket, *, now=None) -> bool:
     return True
 
 
+def _survey_days() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("SURVEY_ANSWER_DAYS", 30))
+
+
+def survey_open(ticket: Ticket, now: datetime | None = None) -> bool:
+    """Answers are taken for SURVEY_ANSWER_DAYS (30) after the survey e-mail: an old link does nothing."""
+    if ticket.survey_sent_at is None:
+        return True
+    return (now or utcnow()) - ticket.survey_sent_at <= timedelta(days=_survey_days())
+
+
 class SurveyIn(Strict):
     rating: Annotated[int, Field(ge=1, le=5, strict=True)]
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
@@ -667,6 +680,11 @@ def answer_survey(ticket: Ticket, document: object, *, now=None) -> Ticket:
     follow-up ticket for the team lead at once."""
     data = parse(SurveyIn, document)
     now = now or utcnow()
+    if not survey_open(ticket, now):
+        raise Conflict(
+            _l("This survey has closed: answers are taken for %(days)s days after it was sent.", days=_survey_days()),
+            code="survey_closed",
+        )
     with unit_of_work():
         ticket = lock_one(Ticket, ticket.id)
         first_answer = ticket.csat_rating is None

@@ -257,6 +257,29 @@ def test_a_survey_without_a_rating_is_refused_on_the_page(app, order, ticket):
     assert _fresh(ticket.id).csat_rating is None
 
 
+def test_an_old_survey_link_records_nothing_and_points_to_the_ticket(app, order, ticket):
+    from datetime import timedelta
+
+    tickets.set_status(ticket, "solved", SHOP)
+    client = app.test_client()
+    token = csrf_from(client.get(_survey_path(ticket, 5)).get_data(as_text=True))
+    fresh = _fresh(ticket.id)
+    fresh.survey_sent_at = fresh.survey_sent_at - timedelta(days=31)
+    db.session.commit()
+    response = client.get(_survey_path(ticket, 5))
+    assert response.status_code == 410
+    html = _page(response)
+    assert "This survey has closed" in html and "Answers are taken for 30 days after the e-mail." in html
+    assert f'href="{_ticket_url(ticket)}"' in html
+    response = client.post(f"/survey/{tickets.survey_token(ticket)}", data={"csrf_token": token, "rating": "5"})
+    assert response.status_code == 410 and _fresh(ticket.id).csat_rating is None
+    from portal.errors import Conflict
+
+    with pytest.raises(Conflict):  # the API's feedback says the same (409)
+        tickets.answer_survey(_fresh(ticket.id), {"rating": 5})
+    assert _fresh(ticket.id).csat_rating is None
+
+
 @pytest.mark.parametrize("path", ["/survey/not-a-token/4", "/survey/{token}/9", "/survey/{token}/0"])
 def test_a_bad_survey_link_is_a_404_page(client, ticket, path):
     response = client.get(path.format(token=tickets.survey_token(ticket)))
