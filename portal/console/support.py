@@ -114,6 +114,7 @@ HISTORY_KINDS = {
     "refund": _l("Refund"),
     "plan": _l("Instalment plan"),
     "ticket": _l("Ticket"),
+    "feedback": _l("Feedback"),
 }
 
 # A queue row warns when its answer is due within this time (the "breaching" queue's horizon).
@@ -353,6 +354,17 @@ def customer_history(ticket: Ticket, limit: int = HISTORY_LIMIT) -> list[History
                 current=other.id == ticket.id,
             )
         )
+        if other.csat_rating is not None:
+            entries.append(
+                HistoryEntry(
+                    other.csat_at or other.updated_at,
+                    "feedback",
+                    other.number,
+                    url_for(".ticket_detail", ticket_id=other.id, **shop),
+                    _("%(rating)s out of 5", rating=other.csat_rating),
+                    detail=other.csat_comment or "",
+                )
+            )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
 

@@ -313,3 +313,11 @@ def test_the_customer_view_lists_the_buyers_orders_claims_and_tickets(
     assert "(this ticket)" in view and "(this ticket's order)" in view
     assert stranger.number not in view and "Eero" not in view
     assert view.index(earlier.number) < view.index(claim.number)  # newest first
+    # The buyer rates the earlier ticket: the feedback joins the story, on top.
+    desk.set_status(earlier, "solved", Actor.system("tests"))
+    desk.answer_survey(current(earlier), {"rating": 4, "comment": "Fast answer."})
+    view = page(client, f"/console/tickets/{ticket.id}")
+    view = view[view.index('id="customer-view-title"') :]
+    feedback = view[view.index('class="history-feedback"') :]
+    assert "Feedback" in feedback[:400] and "4 out of 5" in feedback[:800] and "Fast answer." in feedback[:800]
+    assert view.index('class="history-feedback"') < view.index(claim.number)
