@@ -744,6 +744,7 @@ def _seed_support(shop, *, now: datetime) -> None:
             buyer,
             order=order,
             now=now - timedelta(hours=hours_ago),
+            photos=[_scratch_photo(5)] if number == "100101" else (),
         )
         if then in ("reply", "solve"):
             answer = (
@@ -783,6 +784,23 @@ def _seed_support(shop, *, now: datetime) -> None:
         now=now - timedelta(hours=30),
     )
     claims.reject(shop.id, claim.id, {"message": "Sivuharja irtoaa käytössä; se ei ole vika."}, actor=staff)
+    # The rejected return of 100304 disputed by its buyer: for support to approve after all, or not.
+    from portal.returns.models import ReturnRequest
+
+    disputed = db.session.scalars(
+        select(ReturnRequest)
+        .join(Order, Order.id == ReturnRequest.order_id)
+        .where(Order.merchant_id == shop.id, Order.number == "100304")
+    ).first()
+    if disputed is not None:
+        order = disputed.order
+        buyer_actor = Actor(kind="buyer", id=order.customer_id, label=order.customer.email, merchant_id=shop.id)
+        desk.dispute_return(
+            disputed,
+            {"message": "The vacuum was never used: I only opened the box. Please look at this again."},
+            buyer_actor,
+            now=now - timedelta(hours=6),
+        )
 
 
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:

@@ -62,6 +62,10 @@ AUDIT_ACTIONS = {
     "instalment_plan.charge_succeeded": _l("Instalment charged"),
     "instalment_plan.charge_failed": _l("Instalment charge failed"),
     "ticket.opened": _l("Ticket opened"),
+    "canned_reply.created": _l("Prepared reply added"),
+    "canned_reply.updated": _l("Prepared reply changed"),
+    "canned_reply.deleted": _l("Prepared reply deleted"),
+    "user.shops_changed": _l("Shops served changed"),
     "ticket.replied": _l("Reply sent to the buyer"),
     "ticket.noted": _l("Internal note added"),
     "ticket.assigned": _l("Ticket assigned"),
@@ -433,6 +437,8 @@ def policy():
 
 
 # The returns and claims pages join this blueprint (they import ``bp`` and the helpers above).
+from portal.console import agents as _agents  # noqa: E402, F401
+from portal.console import canned as _canned  # noqa: E402, F401
 from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401

@@ -156,3 +156,36 @@ def test_flask_users_serve_adds_lists_and_removes_shops(runner, make_user, shop_
     make_user(email="agent@kodinkone.fi", role="merchant_agent", merchant=shop_a)
     result = runner.invoke(args=["users", "serve", "agent@kodinkone.fi", "pyorapaja"])
     assert result.exit_code != 0 and "Only support agents serve shops" in result.stderr
+
+
+def test_a_platform_admin_gives_an_agent_their_shops(client, sign_in, make_user, shop_a, shop_b, platform_admin):
+    agent = make_user(email="tuki@apuri.example", password=PASSWORD, role="support_agent", merchant=shop_a)
+    sign_in(platform_admin.email)
+    status, html = page(client, "/console/support-agents")
+    assert status == 200 and "tuki@apuri.example" in html
+    assert f'value="{shop_a.id}" checked' in html and f'value="{shop_b.id}">' in html
+    token = csrf_from(html)
+    response = client.post(f"/console/support-agents/{agent.id}", data={"csrf_token": token, "shops": [shop_b.id]})
+    assert response.status_code == 302
+    _status, html = page(client, response.headers["Location"])
+    assert "tuki@apuri.example serves now: Pyöräpaja." in html
+    served = set(db.session.scalars(select(ServedShop.merchant_id).where(ServedShop.user_id == agent.id)))
+    assert served == {shop_b.id}
+    response = client.post(f"/console/support-agents/{agent.id}", data={"csrf_token": token, "shops": ["mer_nope"]})
+    assert response.status_code == 422 and "Choose shops from the list." in unescape(response.get_data(as_text=True))
+    assert served == set(db.session.scalars(select(ServedShop.merchant_id).where(ServedShop.user_id == agent.id)))
+    from portal.audit.models import AuditEntry
+
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.shops_changed")).all()
+
+
+def test_only_platform_admins_manage_agents(client, sign_in, make_user, agent_a, shop_a):
+    agent = make_user(email="tuki@apuri.example", password=PASSWORD, role="support_agent", merchant=shop_a)
+    for email in (agent_a.email, "tuki@apuri.example"):
+        other = client.application.test_client()
+        sign_in(email, using=other)
+        assert other.get("/console/support-agents").status_code == 403
+        token = csrf_from(other.get("/console/tickets").get_data(as_text=True))
+        response = other.post(f"/console/support-agents/{agent.id}", data={"csrf_token": token, "shops": []})
+        assert response.status_code == 403
+    assert db.session.scalars(select(ServedShop).where(ServedShop.user_id == agent.id)).all()
