@@ -498,3 +498,28 @@ def test_support_staff_decide_an_escalated_claim_with_a_note(client, sign_in, ma
     assert current(claim).status == "accepted" and refunds() == [(20000, "claim", "succeeded")]
     ticket = db.session.scalars(select(Ticket).where(Ticket.about_id == claim.id)).one()
     assert ticket.status == "solved" and "Kuvat tukevat ostajaa." in ticket.messages[-1].body
+
+
+def test_support_grants_the_replacement_of_an_escalated_claim_and_no_money_moves(
+    client, sign_in, make_user, agent_a, order_a, claim_for
+):
+    from portal.claims import services as claim_services
+    from portal.support.models import Ticket
+
+    claim = claim_for(order_a, remedy="replacement", amount=None)
+    claim_services.reject(order_a.merchant_id, claim.id, {"message": "Ei vikaa."}, actor=SHOP)
+    make_user(email="support@apuri.example", role="support_agent", merchant=order_a.merchant)
+    sign_in("support@apuri.example")
+    html = page(client, f"/console/claims/{claim.id}?shop=kodinkone")
+    assert "the claim came to support: decide it below" in html and "Accept: we replace it" in html
+    response = client.post(
+        f"/console/claims/{claim.id}/accept?shop=kodinkone",
+        data={"csrf_token": csrf_from(html), "note": "Vaihdetaan uuteen."},
+    )
+    assert response.status_code == 302
+    assert current(claim).status == "accepted" and refunds() == []
+    ticket = db.session.scalars(select(Ticket).where(Ticket.about_id == claim.id)).one()
+    assert ticket.status == "solved" and "Vaihdetaan uuteen." in ticket.messages[-1].body
+    # The shop sends the replacement and marks the claim done with its tracking.
+    claim_services.resolve(order_a.merchant_id, claim.id, {"carrier": "Posti", "tracking_number": "JJFI9"}, actor=SHOP)
+    assert current(claim).status == "resolved" and refunds() == []
