@@ -82,6 +82,9 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    from portal.db import in_model_schema
+
+    conf_args.setdefault("include_object", in_model_schema)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

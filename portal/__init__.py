@@ -98,6 +98,7 @@ def _configure_login() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import portal.buyers.claims  # noqa: F401  (routes on the buyers blueprint)
+    import portal.buyers.help  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.instalments  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.support  # noqa: F401  (routes on the buyers blueprint)
@@ -111,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    # The assistant's question box sits on cached pages: asking changes only this browser's
+    # conversation (handing over to a person is a separate, protected form).
+    csrf.exempt(portal.buyers.help.assistant)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -123,3 +123,11 @@ def lock_one(model: type[M], ident: str, **filters: Any) -> M | None:
         db.session.execute(update(table).where(table.c.id == ident).values(id=table.c.id))
     stmt = select(model).filter_by(id=ident, **filters).with_for_update()
     return db.session.scalars(stmt).first()
+
+
+def in_model_schema(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: the search structures the models do not describe (SQLite's FTS5
+    table ``help_search`` and its shadow tables, PostgreSQL's expression index) are left alone."""
+    if type_ == "table" and name and name.startswith("help_search"):
+        return False
+    return not (type_ == "index" and name == "ix_help_article_texts_search")

@@ -10,7 +10,7 @@ page's Send button does the same.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError as PydanticError
@@ -447,3 +447,153 @@ def ticket_survey_answer(token: str):
     elif not first:
         flash(_("You had already answered. Thank you!"), "info")
     return redirect(url_for("buyers.ticket_survey", token=token, rating=ticket.csat_rating))
+
+
+# -- escalations the buyer starts -------------------------------------------------------------------
+
+
+def _escalation_form(
+    *,
+    title: str,
+    intro: str,
+    action: str,
+    back: tuple[str, str],
+    merchant,
+    order,
+    value: str,
+    errors: dict,
+    general: list[str],
+    label: str,
+    status: int = 200,
+):
+    return render_template(
+        "support/escalate.html",
+        title=title,
+        intro=intro,
+        action=action,
+        back=back,
+        merchant=merchant,
+        order=order,
+        value=value,
+        errors=errors,
+        general_errors=general,
+        label=label,
+        form=ActionForm(),
+        answer_by=_first_answer_by(merchant),
+    ), status
+
+
+def _first_answer_by(merchant):
+    clock = tickets.Clock.of(merchant)
+    return clock.due(utcnow(), clock.first_response_hours)
+
+
+def _escalate(slug: str, start, *, value: str):
+    """Run ``start`` (a service opening or reusing the escalation's ticket); the ticket page, or
+    the form again with the reason."""
+    try:
+        with unit_of_work():
+            ticket = start()
+    except ValidationFailed:
+        return None, {"message": [_("Tell us in a few words what happened (at least 5 characters).")]}, []
+    except (Conflict, NotFound) as exc:
+        return None, {}, [str(exc)]
+    except RateLimited as exc:
+        return None, {}, [str(exc)]
+    flash(
+        _(
+            "Ticket %(number)s: a person looks at this and answers you by %(date)s at the latest.",
+            number=ticket.number,
+            date=_when(tickets.due_of(ticket)),
+        ),
+        "success",
+    )
+    return redirect(_ticket_url(ticket, slug)), {}, []
+
+
+@bp.route("/s/<slug>/orders/<number>/not-received", methods=["GET", "POST"])
+def report_not_received(slug: str, number: str):
+    """A late order the buyer says never arrived: a ticket for a person (one per order)."""
+    g.private_page = True
+    order = _buyer_order(slug, number)
+    if order is None:
+        return _ask_to_sign_in(slug)
+    value = request.form.get("message", "") if request.method == "POST" else ""
+    errors: dict = {}
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            general, status = [_("The form had expired. Please send it again: what you wrote is kept below.")], 400
+        else:
+            done, errors, general = _escalate(
+                slug,
+                lambda: tickets.report_not_received(order, {"message": value}, _actor(order)),
+                value=value,
+            )
+            if done is not None:
+                mark_changed(order)
+                return done
+            status = 422 if errors else 409
+    return _escalation_form(
+        title=_("My parcel has not arrived"),
+        intro=_(
+            "Order %(number)s was promised by %(date)s. Tell us what you know (for example whether the "
+            "carrier says it was delivered): a person checks it with the carrier.",
+            number=order.number,
+            date=format_date(order.promised_delivery_date, "long") if order.promised_delivery_date else "",
+        ),
+        action=url_for("buyers.report_not_received", slug=slug, number=number),
+        back=(url_for("buyers.order", slug=slug, number=number), _("Order %(number)s", number=number)),
+        merchant=order.merchant,
+        order=order,
+        value=value,
+        errors=errors,
+        general=general,
+        label=_("What happened?"),
+        status=status,
+    )
+
+
+@bp.route("/s/<slug>/returns/<return_id>/dispute", methods=["GET", "POST"])
+def dispute_return(slug: str, return_id: str):
+    """The buyer disagrees with a rejected return: support looks at it again (one ticket per return)."""
+    from portal.buyers.returns import _buyer_return
+
+    g.private_page = True
+    ret = _buyer_return(slug, return_id)
+    if ret is None:
+        return _ask_to_sign_in(slug)
+    order = ret.order
+    value = request.form.get("message", "") if request.method == "POST" else ""
+    errors: dict = {}
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            general, status = [_("The form had expired. Please send it again: what you wrote is kept below.")], 400
+        else:
+            done, errors, general = _escalate(
+                slug, lambda: tickets.dispute_return(ret, {"message": value}, _actor(order)), value=value
+            )
+            if done is not None:
+                mark_changed(order)
+                return done
+            status = 422 if errors else 409
+    return _escalation_form(
+        title=_("Ask for another look at return %(number)s", number=ret.number),
+        intro=_(
+            "%(shop)s did not accept this return. Tell us why you disagree: customer support looks at it "
+            "again and can approve it after all.",
+            shop=order.merchant.name,
+        ),
+        action=url_for("buyers.dispute_return", slug=slug, return_id=ret.id),
+        back=(url_for("buyers.return_page", slug=slug, return_id=ret.id), _("Return %(number)s", number=ret.number)),
+        merchant=order.merchant,
+        order=order,
+        value=value,
+        errors=errors,
+        general=general,
+        label=_("Why do you disagree?"),
+        status=status,
+    )

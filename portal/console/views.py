@@ -440,6 +440,7 @@ def policy():
 from portal.console import agents as _agents  # noqa: E402, F401
 from portal.console import canned as _canned  # noqa: E402, F401
 from portal.console import claims as _claims  # noqa: E402, F401
+from portal.console import help as _help  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
 from portal.console import support as _support  # noqa: E402, F401

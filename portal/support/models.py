@@ -24,7 +24,7 @@ class TicketStatus(enum.StrEnum):
 
 ACTIVE_STATUSES = (TicketStatus.NEW.value, TicketStatus.OPEN.value, TicketStatus.WAITING_ON_BUYER.value)
 PRIORITIES = ("low", "normal", "high", "urgent")
-SOURCES = ("contact_form", "escalation", "email", "api")
+SOURCES = ("contact_form", "escalation", "email", "api", "assistant")
 
 
 def _reply_token() -> str:

@@ -304,3 +304,66 @@ def test_the_survey_email_has_five_one_click_links(app, order, ticket):
     # Each link opens the page with its rating chosen.
     page = _page(app.test_client().get(links[2].removeprefix(base)))
     assert 'id="rating-2" checked' in page
+
+
+# -- escalations the buyer starts -----------------------------------------------------------------
+
+
+def test_a_late_order_is_reported_as_not_received_from_the_order_page(client, make_merchant, make_order):
+    from datetime import date, timedelta
+
+    order = make_order(
+        make_merchant("kodinkone"), "3101", locale="en",
+        promised_delivery_date=(date.today() - timedelta(days=4)).isoformat(),
+    )  # fmt: skip
+    html = open_link(client, order)
+    url = f"/s/kodinkone/orders/{order.number}/not-received"
+    assert "Your order is late" in html and f'href="{url}"' in html
+    response = _post(client, url, message="   ")
+    assert response.status_code == 422 and "at least 5 characters" in _page(response)
+    assert _tickets() == []
+    response = _post(client, url, message="The tracking says delivered but nothing came.")
+    assert response.status_code == 302
+    [ticket] = _tickets()
+    assert (ticket.source, ticket.about_type, ticket.priority) == ("escalation", "order", "high")
+    html = _page(client.get(response.headers["Location"]))
+    assert f"Ticket {ticket.number}: a person looks at this" in html and "nothing came" in html
+    # Reported again: the same ticket gets the words.
+    assert _post(client, url, message="Still nothing today.").status_code == 302
+    assert [t.id for t in _tickets()] == [ticket.id] and len(_fresh(ticket.id).messages) == 2
+
+
+def test_an_order_on_time_cannot_be_reported_as_not_received(client, make_merchant, make_order):
+    from datetime import date, timedelta
+
+    order = make_order(
+        make_merchant("kodinkone"), "3102", locale="en",
+        promised_delivery_date=(date.today() + timedelta(days=4)).isoformat(),
+    )  # fmt: skip
+    open_link(client, order)
+    response = _post(client, f"/s/kodinkone/orders/{order.number}/not-received", message="Where is it?")
+    assert response.status_code == 409 and "The order is not late" in _page(response)
+    assert _tickets() == []
+
+
+def test_the_buyer_disputes_a_rejected_return(client, make_merchant, make_order):
+    from portal.db import utcnow
+    from portal.orders.services import add_shipment, add_tracking_event
+    from portal.returns import services as returns
+    from tests.returns.conftest import line
+
+    shop = make_merchant("kodinkone")
+    order = make_order(shop, "3201", locale="en")
+    shipment = add_shipment(shop, order.number, {"carrier": "Posti", "tracking_number": "JJ1"}, actor=SHOP)
+    add_tracking_event(shop, shipment.id, {"status": "delivered", "occurred_at": utcnow().isoformat()}, actor=SHOP)
+    ret = returns.request_return(order, {"items": [line("L1", reason="changed_mind")]}, actor=_buyer(order))
+    returns.reject(shop.id, ret.id, {"message": "Used."}, actor=SHOP)
+    open_link(client, order)
+    page = _page(client.get(f"/s/kodinkone/returns/{ret.id}"))
+    url = f"/s/kodinkone/returns/{ret.id}/dispute"
+    assert "customer support can look at it again" in page and f'href="{url}"' in page
+    response = _post(client, url, message="It was never used: the seal is intact.")
+    assert response.status_code == 302
+    [ticket] = _tickets()
+    assert (ticket.about_type, ticket.about_id) == ("return", ret.id)
+    assert "the seal is intact" in ticket.messages[0].body and "Used." in ticket.messages[0].body
