@@ -71,7 +71,7 @@ def seed_demo_command() -> None:
     click.echo("")
     click.echo(f"Staff sign-in: {base}/staff/login  (password for all: {DEMO_PASSWORD})")
     for email, role, shop in result.staff:
-        click.echo(f"  {email:28} {role:16} {shop or '(all shops)'}")
+        click.echo(f"  {email:28} {role:16} {shop or ('(both demo shops)' if role == 'support_agent' else '(all shops)')}")
     click.echo("")
     click.echo("Buyer links (no sign-in needed):")
     for label, url in result.links:
@@ -79,6 +79,7 @@ def seed_demo_command() -> None:
         click.echo(f"    {url}")
     click.echo("")
     click.echo(f"Order lookup: {base}/lookup   Sent mail: {base}/console/dev/mail")
+    click.echo(f"Help centre and assistant: {base}/s/kodinkone/help   {base}/s/kodinkone/assistant")
 
 
 @merchants_cli.command("create")

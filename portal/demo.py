@@ -324,6 +324,7 @@ def _seed(now: datetime, actor: Actor) -> None:
     _seed_returns(shop, actor, now=now)
     _seed_claims(shop, actor, now=now)
     _seed_support(shop, now=now)
+    _seed_help(shop, second)
     for index in range(4):
         _demo_order(
             second,
@@ -801,6 +802,25 @@ def _seed_support(shop, *, now: datetime) -> None:
             buyer_actor,
             now=now - timedelta(hours=6),
         )
+
+
+def _seed_help(*shops) -> None:
+    """The default help articles for both shops, with readings and answers so that the console's
+    most-read and least-helpful lists have something to show."""
+    from portal.help import services as help_centre
+    from portal.help.models import HelpArticle
+
+    for shop in shops:
+        help_centre.ensure_articles(shop)
+    readings = {"where-is-my-parcel": (41, 18, 3), "late-parcel": (23, 4, 7), "how-to-return": (30, 12, 1),
+                "refund-timing": (17, 5, 4), "instalments": (9, 3, 0)}  # fmt: skip
+    for key, (views, yes, no) in readings.items():
+        article = db.session.scalar(
+            select(HelpArticle).where(HelpArticle.merchant_id == shops[0].id, HelpArticle.key == key)
+        )
+        if article is not None:
+            article.views, article.helpful_yes, article.helpful_no = views, yes, no
+    db.session.commit()
 
 
 def _demo_refund(order: Order, amount: int, actor: Actor) -> None:

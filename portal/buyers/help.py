@@ -17,6 +17,7 @@ from portal.help import services as help_centre
 from portal.help.markdown import plain, render
 from portal.i18n import current_language, set_page_locale
 from portal.merchants.models import Merchant
+from portal.orders.models import Customer
 from portal.orders.services import mark_changed
 
 QUESTION_LIMIT = 200
@@ -27,7 +28,10 @@ def _merchant(slug: str) -> Merchant:
     merchant = db.session.scalar(select(Merchant).where(Merchant.slug == slug))
     if merchant is None:
         abort(404)
-    set_page_locale(None, merchant.timezone)
+    # A buyer signed in for the shop reads in their orders' language (unless they chose another).
+    customer_id = _customer_in_session(merchant.id)
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    set_page_locale(customer.locale if customer is not None else None, merchant.timezone)
     return merchant
 
 
@@ -181,6 +185,8 @@ def assistant(slug: str):
         if number:
             session["assistant_order"] = number
         order = _buyer_order(merchant, number or session.get("assistant_order"))
+        if order is not None:
+            set_page_locale(order.locale)  # the order's language, unless the buyer chose one
         reply = bot.answer(merchant, question, current_language(), order=order)
         turns = _turns(merchant)
         if question:
@@ -199,6 +205,9 @@ def assistant(slug: str):
         if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
             return jsonify(turns[-1])
         return redirect(url_for(".assistant", slug=slug) + "#latest")
+    order = _buyer_order(merchant, session.get("assistant_order"))
+    if order is not None:
+        set_page_locale(order.locale)
     turns = _turns(merchant)
     return render_template(
         "help/assistant.html",

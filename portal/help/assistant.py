@@ -160,10 +160,14 @@ def _tracking(merchant: Merchant, order: Order, hit) -> Answer:
                     "Latest news from the carrier: %(status)s%(where)s, %(when)s.",
                     status=policy.status_label(last.status),
                     where=where,
-                    when=format_datetime(last.occurred_at, "medium"),
+                    when=format_datetime(last.occurred_at, "short"),
                 )
             )
-        if shipment.delivered_at is None and (shipment.estimated_delivery or order.promised_delivery_date):
+        if (
+            not summary.late
+            and shipment.delivered_at is None
+            and (shipment.estimated_delivery or order.promised_delivery_date)
+        ):
             expected = shipment.estimated_delivery or order.promised_delivery_date
             parts.append(_("Expected by %(date)s.", date=format_date(expected, "long")))
     if summary.late:

@@ -78,6 +78,13 @@ def _shop_changed(merchant_id: str) -> None:
     lock_one(Merchant, merchant_id).version += 1
 
 
+def _forget_heads() -> None:
+    """This process forgets the order versions it trusted: the next page sees the shop's new version."""
+    from portal.buyers.page_cache import forget_all_heads
+
+    forget_all_heads()
+
+
 def articles(merchant: Merchant) -> list[HelpArticle]:
     """Every article of the shop with its texts, by section and position."""
     ensure_articles(merchant)
@@ -281,6 +288,7 @@ def save_article(merchant: Merchant, article: HelpArticle | None, data: dict, ac
             merchant_id=merchant.id,
             after={"key": article.key, "section": section, "languages": sorted(texts)},
         )
+    _forget_heads()
     return article
 
 
@@ -300,6 +308,7 @@ def delete_article(merchant: Merchant, article: HelpArticle, actor: Actor) -> No
             merchant_id=merchant.id,
             after={"key": article.key},
         )
+    _forget_heads()
 
 
 def insights(merchant: Merchant, limit: int = 5) -> tuple[list[HelpArticle], list[HelpArticle]]:

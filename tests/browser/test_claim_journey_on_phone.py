@@ -46,7 +46,7 @@ def test_buyer_claims_a_scratch_on_a_phone_and_the_shop_accepts_in_one_click(
     page = phone
     page.goto(order_link(order))
     page.locator("#claims-title").scroll_into_view_if_needed()
-    page.get_by_role("link", name="Report a defect").click()
+    page.get_by_role("link", name="Report a defect", exact=True).click()
     _fits(page)
     page.get_by_label("What is wrong?").fill("A 10 cm scratch on the door, noticed after installing it.")
     page.get_by_label("A price reduction").check()

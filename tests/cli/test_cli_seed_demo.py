@@ -173,7 +173,7 @@ def test_printed_addresses_use_the_public_base_url(app, seed):
     result = seed()
 
     addresses = re.findall(r"https?://\S+", result.stdout)
-    assert len(addresses) == 9  # sign-in, six buyer links, lookup, sent mail
+    assert len(addresses) == 11  # sign-in, six buyer links, lookup, sent mail, help centre, assistant
     assert all(address.startswith("https://apuri.example.net/") for address in addresses), addresses
 
 
