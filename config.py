@@ -56,6 +56,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Apuri <no-reply@apuri.localhost>")
     # Replies to ticket e-mails go to support+<token>@<this domain>; the mail server hands them to
     # `flask support inbound` or POST /api/v1/inbound/email (with INBOUND_EMAIL_SECRET).
+    WEBHOOK_ALLOW_HTTP = _bool("WEBHOOK_ALLOW_HTTP", False)
     SUPPORT_REPLY_DOMAIN = os.environ.get("SUPPORT_REPLY_DOMAIN", "apuri.localhost")
     INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or None
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -100,6 +101,9 @@ class Config:
     LOGIN_LIMIT_PER_CLIENT = os.environ.get("LOGIN_LIMIT_PER_CLIENT", "10/minute")
 
     BUYER_LINK_MAX_AGE_DAYS = int(os.environ.get("BUYER_LINK_MAX_AGE_DAYS", "365"))
+    # "All my orders" links e-mailed on request: valid this long; at most this many per address.
+    ORDERS_LINK_MAX_AGE_HOURS = int(os.environ.get("ORDERS_LINK_MAX_AGE_HOURS", "24"))
+    ORDERS_LINK_LIMIT_PER_ADDRESS = os.environ.get("ORDERS_LINK_LIMIT_PER_ADDRESS", "3/hour")
     BUYER_TOKEN_MAX_AGE_SECONDS = int(os.environ.get("BUYER_TOKEN_MAX_AGE_SECONDS", "3600"))
     ORDER_PAGE_CACHE_SIZE = int(os.environ.get("ORDER_PAGE_CACHE_SIZE", "2048"))
     # How long an app process trusts the order version it read last (see buyers/page_cache.py).
@@ -116,7 +120,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    # Webhooks to http:// addresses (a shop's test server on this machine); production needs https.
+    WEBHOOK_ALLOW_HTTP = _bool("WEBHOOK_ALLOW_HTTP", True)
 
 
 class ProductionConfig(Config):
@@ -135,6 +140,7 @@ class TestingConfig(Config):
     REDIS_URL = None
     SMTP_URL = None
     SQLALCHEMY_RECORD_QUERIES = True
+    WEBHOOK_ALLOW_HTTP = True  # the tests' receiving server listens on http://127.0.0.1
     # Photos written by tests go to a throw-away folder, never the project's uploads/.
     UPLOAD_ROOT = os.environ.get("TEST_UPLOAD_ROOT") or tempfile.mkdtemp(prefix="apuri-test-uploads-")
 

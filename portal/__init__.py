@@ -133,7 +133,11 @@ def _register_template_helpers(app: Flask) -> None:
         """This page in another language, keeping the console's shop, search and page."""
         from urllib.parse import urlencode
 
-        kept = {k: v for k, v in request.args.items() if k in ("shop", "q", "cursor", "status", "reason", "age")}
+        kept = {
+            k: v
+            for k, v in request.args.items()
+            if k in ("shop", "q", "cursor", "status", "reason", "age", "view", "from", "to")
+        }
         return "?" + urlencode({**kept, "lang": code})
 
     @app.context_processor

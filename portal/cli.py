@@ -53,6 +53,18 @@ jobs_cli = AppGroup("jobs", help="Run background work: the RQ worker and periodi
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 payments_cli = AppGroup("payments", help="The refund ledger.")
 support_cli = AppGroup("support", help="The support desk: inbound e-mail, the SLA check.")
+webhooks_cli = AppGroup("webhooks", help="Outbound webhooks to the shops' systems.")
+
+
+@webhooks_cli.command("deliver")
+def deliver_webhooks_command() -> None:
+    """Send the webhook deliveries that are due (new ones and retries); the scheduler does this
+    every minute."""
+    from portal.integrations.webhooks import deliver_due
+
+    click.echo(f"Tried {deliver_due()} webhook deliveries.")
+
+
 instalments_cli = AppGroup("instalments", help="Instalment plans: charge what is due, send reminders.")
 
 
@@ -71,7 +83,9 @@ def seed_demo_command() -> None:
     click.echo("")
     click.echo(f"Staff sign-in: {base}/staff/login  (password for all: {DEMO_PASSWORD})")
     for email, role, shop in result.staff:
-        click.echo(f"  {email:28} {role:16} {shop or ('(both demo shops)' if role == 'support_agent' else '(all shops)')}")
+        click.echo(
+            f"  {email:28} {role:16} {shop or ('(both demo shops)' if role == 'support_agent' else '(all shops)')}"
+        )
     click.echo("")
     click.echo("Buyer links (no sign-in needed):")
     for label, url in result.links:
@@ -377,3 +391,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(payments_cli)
     app.cli.add_command(instalments_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(webhooks_cli)

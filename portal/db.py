@@ -131,3 +131,13 @@ def in_model_schema(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table" and name and name.startswith("help_search"):
         return False
     return not (type_ == "index" and name == "ix_help_article_texts_search")
+
+
+def current_unit_of_work() -> UnitOfWork | None:
+    """The unit of work this code runs in, if any (to register an after-commit step)."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return None
+    stack = g.get("_uow_stack") or []
+    return stack[-1] if stack else None

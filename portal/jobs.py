@@ -16,8 +16,13 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
+def runs_inline() -> bool:
+    """True when jobs run in the process that asks for them (the embedded default)."""
+    return bool(current_app.config.get("JOBS_INLINE", True) or not current_app.config.get("REDIS_URL"))
+
+
 def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    if current_app.config.get("JOBS_INLINE", True) or not current_app.config.get("REDIS_URL"):
+    if runs_inline():
         try:
             func(*args, **kwargs)
         except Exception:  # a failed inline job must not fail the request that caused it

@@ -6,6 +6,7 @@ from portal.catalogue.models import Variant  # noqa: F401
 from portal.claims.models import Claim, ClaimOffer, ClaimPhoto  # noqa: F401
 from portal.help.models import HelpArticle, HelpArticleText  # noqa: F401
 from portal.instalments.models import Instalment, InstalmentPlan  # noqa: F401
+from portal.integrations.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
 from portal.merchants.models import ApiKey, Merchant  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.orders.models import (  # noqa: F401

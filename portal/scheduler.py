@@ -47,6 +47,12 @@ def _sla() -> None:
     check_sla()
 
 
+def _webhooks() -> None:
+    from portal.integrations.webhooks import deliver_due
+
+    deliver_due()
+
+
 # (name, every N seconds, job)
 PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("late-orders", 15 * 60, _late_orders),
@@ -54,6 +60,7 @@ PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("refund-reconcile", 5 * 60, _refund_reconcile),
     ("instalments", 60 * 60, _instalments),
     ("sla", 5 * 60, _sla),
+    ("webhooks", 60, _webhooks),
 ]
 
 

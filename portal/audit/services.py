@@ -29,4 +29,10 @@ def record(
         ip=actor.ip,
     )
     db.session.add(entry)
+    # A return, claim, refund, plan or ticket event also goes to the shop's webhooks, in this
+    # same transaction (portal.integrations.webhooks).
+    from portal.integrations.webhooks import EVENTS, event_from_audit
+
+    if action in EVENTS:
+        event_from_audit(entry)
     return entry

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.db import utcnow
 from portal.errors import NotFound
@@ -125,3 +125,64 @@ def orders_with_items_of(identity: BuyerIdentity) -> list[Order]:
             .order_by(Order.placed_at.desc())
         )
     )
+
+
+# -- a link to all of a buyer's orders at one shop, by e-mail ---------------------------------
+
+ORDERS_LINK_SALT = "buyer-orders-link"
+
+
+def orders_link(customer: Customer) -> str:
+    """A sign-in-free link to every order of this buyer at this shop (ORDERS_LINK_MAX_AGE_HOURS)."""
+    token = _serializer(ORDERS_LINK_SALT).dumps({"c": customer.id})
+    merchant = db.session.get(Merchant, customer.merchant_id)
+    return external_url("buyers.open_orders_link", slug=merchant.slug, token=token)
+
+
+def customer_from_orders_link(slug: str, token: str) -> Customer:
+    max_age = int(current_app.config.get("ORDERS_LINK_MAX_AGE_HOURS", 24)) * 3600
+    try:
+        payload = _serializer(ORDERS_LINK_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        raise NotFound() from None
+    customer = db.session.get(Customer, payload.get("c")) if isinstance(payload, dict) else None
+    merchant = db.session.get(Merchant, customer.merchant_id) if customer else None
+    if customer is None or merchant is None or merchant.slug != slug:
+        raise NotFound()
+    return customer
+
+
+def send_orders_link(merchant_slug: str, email: str, *, client: str) -> None:
+    """E-mail the buyer a link to all their orders at the shop, when the address has any there.
+
+    The answer is the same whether or not it has: nobody learns who buys where. Throttled per
+    client and per address, so that nobody floods an inbox.
+    """
+    from portal.db import unit_of_work
+    from portal.notifications.services import queue_email
+
+    merchant_slug = (merchant_slug or "").strip().lower()
+    email = (email or "").strip().lower()
+    throttle(current_app.config["LOOKUP_LIMIT_PER_CLIENT"], "buyer-orders-link-client", client or "unknown")
+    throttle(
+        current_app.config.get("ORDERS_LINK_LIMIT_PER_ADDRESS", "3/hour"), "buyer-orders-link", merchant_slug, email
+    )
+    row = db.session.execute(
+        select(Customer, Merchant)
+        .join(Merchant, Customer.merchant_id == Merchant.id)
+        .where(Merchant.slug == merchant_slug, func.lower(Customer.email) == email)
+    ).first()
+    if row is None:
+        return
+    customer, merchant = row
+    if not db.session.scalar(select(Order.id).where(Order.customer_id == customer.id).limit(1)):
+        return
+    with unit_of_work() as uow:
+        queue_email(
+            uow,
+            kind="orders_link",
+            recipient=customer.email,
+            locale=customer.locale or merchant.default_locale,
+            merchant_id=merchant.id,
+            context={"customer": customer, "merchant": merchant, "link": orders_link(customer)},
+        )

@@ -25,3 +25,18 @@ class LookupForm(FlaskForm):
             Length(max=254),
         ],
     )
+
+
+class OrdersLinkForm(FlaskForm):
+    """All my orders at this shop, by e-mail: the address alone."""
+
+    merchant = SelectField(_l("Shop"), validators=[DataRequired(message=_l("Choose the shop."))])
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter the e-mail address you used for the order.")),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.buyers import access, page_cache
-from portal.buyers.forms import LookupForm
+from portal.buyers.forms import LookupForm, OrdersLinkForm
 from portal.buyers.services import payment_method_label, summarise
 from portal.db import utcnow
 from portal.errors import NotFound, RateLimited
@@ -39,6 +39,13 @@ def _remember_buyer(order: Order) -> None:
     """The browser now speaks for this customer at this shop (and no other customer there)."""
     buyers = dict(session.get(_SESSION_KEY) or {})
     buyers[order.merchant_id] = order.customer_id
+    session[_SESSION_KEY] = buyers
+    session.permanent = True
+
+
+def _remember_customer(merchant_id: str, customer_id: str) -> None:
+    buyers = dict(session.get(_SESSION_KEY) or {})
+    buyers[merchant_id] = customer_id
     session[_SESSION_KEY] = buyers
     session.permanent = True
 
@@ -72,7 +79,10 @@ def lookup(slug: str | None = None):
             order = access.find_order(form.merchant.data, form.number.data, form.email.data, client=_client())
         except RateLimited as exc:
             flash(str(exc.message), "warning")
-            response = current_app.make_response((render_template("buyers/lookup.html", form=form, merchant=shop), 429))
+            page = render_template(
+                "buyers/lookup.html", form=form, link_form=_link_form(merchants, slug), merchant=shop
+            )
+            response = current_app.make_response((page, 429))
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except NotFound:
@@ -89,7 +99,64 @@ def lookup(slug: str | None = None):
             return redirect(url_for(".order", slug=order.merchant.slug, number=order.number))
     elif request.method == "POST":
         status = 422
-    return render_template("buyers/lookup.html", form=form, merchant=shop), status
+    return render_template(
+        "buyers/lookup.html", form=form, link_form=_link_form(merchants, slug), merchant=shop
+    ), status
+
+
+def _link_form(merchants, slug: str | None, formdata=None) -> OrdersLinkForm:
+    form = OrdersLinkForm(formdata=formdata, prefix="link")
+    form.merchant.choices = [("", _("Choose the shop"))] + [(m.slug, m.name) for m in merchants]
+    if formdata is None:
+        form.merchant.data = slug or request.args.get("shop") or ""
+    return form
+
+
+@bp.post("/orders-link")
+def request_orders_link():
+    """A link to all my orders at a shop, by e-mail. The same answer whether or not we know the address."""
+    merchants = db.session.execute(select(Merchant.slug, Merchant.name).order_by(Merchant.name)).all()
+    link_form = _link_form(merchants, None, formdata=request.form)
+    shop_slug = request.form.get("link-merchant") or None
+    shop = db.session.scalar(select(Merchant).where(Merchant.slug == shop_slug)) if shop_slug else None
+    if not link_form.validate_on_submit():
+        form = LookupForm(formdata=None)
+        form.merchant.choices = [("", _("Choose the shop"))] + [(m.slug, m.name) for m in merchants]
+        form.merchant.data = shop_slug or ""
+        return render_template("buyers/lookup.html", form=form, link_form=link_form, merchant=shop), 422
+    try:
+        access.send_orders_link(link_form.merchant.data, link_form.email.data, client=_client())
+    except RateLimited as exc:
+        flash(str(exc.message), "warning")
+    else:
+        flash(
+            _(
+                "If %(email)s has orders at this shop, a link to all of them is on its way. "
+                "It works for %(hours)s hours; check the spam folder too.",
+                email=link_form.email.data.strip().lower(),
+                hours=current_app.config.get("ORDERS_LINK_MAX_AGE_HOURS", 24),
+            ),
+            "success",
+        )
+    return redirect(url_for(".lookup", slug=shop.slug) if shop else url_for(".lookup"))
+
+
+@bp.get("/s/<slug>/m/<token>")
+def open_orders_link(slug: str, token: str):
+    """The link from "all my orders" e-mail: this browser speaks for the buyer at the shop."""
+    try:
+        customer = access.customer_from_orders_link(slug, token)
+    except NotFound:
+        return render_template(
+            "error.html",
+            status=404,
+            title=_("This link does not work"),
+            message=_("The link may be incomplete or too old. Ask for a new one on the shop's order page."),
+            action_url=url_for(".lookup", slug=slug),
+            action_label=_("Find my order"),
+        ), 404
+    _remember_customer(customer.merchant_id, customer.id)
+    return redirect(url_for(".orders", slug=slug))
 
 
 @bp.get("/o/<token>")

@@ -34,6 +34,7 @@ class Claim(db.Model):
         UniqueConstraint("merchant_id", "number"),
         Index("ix_claims_merchant_due", "merchant_id", "answer_due_at", "id"),
         Index("ix_claims_merchant_status", "merchant_id", "status", "answer_due_at"),
+        Index("ix_claims_merchant_created", "merchant_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("clm"))

@@ -89,6 +89,7 @@ MAIL_STATUSES = {
 }
 
 MAIL_KINDS = {
+    "orders_link": _l("Link to all orders"),
     "shipment_added": _l("Order shipped"),
     "order_delivered": _l("Order delivered"),
     "order_late": _l("Order late"),
@@ -201,7 +202,7 @@ def _choose_shop():
 @bp.get("/")
 @staff_required()
 def home():
-    return redirect(url_for(".orders", shop=request.args.get("shop") or None))
+    return redirect(url_for(".today", shop=request.args.get("shop") or None))
 
 
 @bp.get("/orders")
@@ -438,9 +439,13 @@ def policy():
 
 # The returns and claims pages join this blueprint (they import ``bp`` and the helpers above).
 from portal.console import agents as _agents  # noqa: E402, F401
+from portal.console import api_keys as _api_keys  # noqa: E402, F401
+from portal.console import audit_log as _audit_log  # noqa: E402, F401
 from portal.console import canned as _canned  # noqa: E402, F401
 from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import help as _help  # noqa: E402, F401
+from portal.console import insights as _insights  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
 from portal.console import support as _support  # noqa: E402, F401
+from portal.console import webhooks as _webhooks  # noqa: E402, F401

@@ -48,6 +48,7 @@ class Order(db.Model):
         UniqueConstraint("merchant_id", "number"),
         Index("ix_orders_merchant_placed", "merchant_id", "placed_at", "id"),
         Index("ix_orders_customer", "customer_id", "placed_at"),
+        Index("ix_orders_merchant_promised", "merchant_id", "promised_delivery_date"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("ord"))

@@ -21,6 +21,8 @@ class Refund(db.Model):
     """A ledger row: money going back to the buyer's original payment."""
 
     __tablename__ = "refunds"
+    # The console's figures: a shop's refunds by status over a date range.
+    __table_args__ = (Index("ix_refunds_merchant_status_created", "merchant_id", "status", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("ref"))
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
@@ -85,7 +87,10 @@ class StoreCreditMovement(db.Model):
     """One movement of a customer's store credit at one shop; the balance is their sum."""
 
     __tablename__ = "store_credit_movements"
-    __table_args__ = (Index("ix_store_credit_customer", "customer_id", "currency", "created_at"),)
+    __table_args__ = (
+        Index("ix_store_credit_customer", "customer_id", "currency", "created_at"),
+        Index("ix_store_credit_merchant_kind_created", "merchant_id", "kind", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("scm"))
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)

@@ -36,6 +36,7 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_merchant_status", "merchant_id", "status", "first_response_due_at"),
         Index("ix_tickets_assignee", "assignee_id", "status"),
+        Index("ix_tickets_merchant_created", "merchant_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("tkt"))

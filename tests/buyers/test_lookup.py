@@ -134,3 +134,64 @@ def test_nul_characters_get_a_clear_400_not_a_server_error(client, make_merchant
         client.post("/staff/login", data={"csrf_token": token, "email": "a\x00@x.fi", "password": "x"}).status_code
         == 400
     )
+
+
+# -- all my orders by e-mail ------------------------------------------------------------------------
+
+
+def test_a_buyer_gets_a_link_to_all_their_orders_by_email(app, client, make_merchant, make_order):
+    import re as _re
+    from html import unescape as _unescape
+
+    from sqlalchemy import select as _select
+
+    from portal.extensions import db as _db
+    from portal.notifications.models import OutboxMessage
+    from tests.conftest import csrf_from as _csrf
+
+    shop = make_merchant("kodinkone", name="Kodinkone Oy")
+    make_order(shop, "9001", locale="en")
+    make_order(shop, "9002", locale="en")
+    other = make_merchant("pyorapaja", name="Pyöräpaja")
+    make_order(other, "9101", locale="en")
+    page = client.get("/s/kodinkone/").get_data(as_text=True)
+    assert "All your orders by e-mail" in page
+    token = _csrf(page)
+    response = client.post(
+        "/orders-link", data={"csrf_token": token, "link-merchant": "kodinkone", "link-email": "AINO@example.fi"}
+    )
+    assert response.status_code == 302
+    said = _unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "If aino@example.fi has orders at this shop, a link to all of them is on its way." in said
+    [mail] = _db.session.scalars(_select(OutboxMessage).where(OutboxMessage.kind == "orders_link")).all()
+    assert mail.recipient == "aino@example.fi" and "Your orders at Kodinkone Oy" in mail.subject
+    assert "Open your orders" in mail.html_body and "works for 24 hours" in mail.text_body
+    link = _re.search(r"http://\S+/s/kodinkone/m/\S+", mail.text_body).group(0)
+
+    # An address without orders gets the same answer and no mail.
+    response = client.post(
+        "/orders-link", data={"csrf_token": token, "link-merchant": "kodinkone", "link-email": "nobody@example.fi"}
+    )
+    said = _unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "If nobody@example.fi has orders at this shop" in said
+    assert len(_db.session.scalars(_select(OutboxMessage).where(OutboxMessage.kind == "orders_link")).all()) == 1
+
+    # The link opens the buyer's orders at this shop, in another browser, and not another shop's.
+    other_browser = app.test_client()
+    response = other_browser.get(link.split("5000", 1)[1] if "5000" in link else link)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/s/kodinkone/orders")
+    orders = other_browser.get("/s/kodinkone/orders").get_data(as_text=True)
+    assert "9001" in orders and "9002" in orders and "9101" not in orders
+    assert other_browser.get("/s/pyorapaja/orders").status_code == 302  # not signed in there
+    path = link.split("/s/kodinkone/m/")[1]
+    assert app.test_client().get(f"/s/pyorapaja/m/{path}").status_code == 404  # another shop's address
+    assert app.test_client().get("/s/kodinkone/m/not-a-token").status_code == 404
+
+
+def test_the_orders_link_form_says_what_is_wrong(client, make_merchant):
+    from tests.conftest import csrf_from as _csrf
+
+    make_merchant("kodinkone")
+    token = _csrf(client.get("/s/kodinkone/").get_data(as_text=True))
+    response = client.post("/orders-link", data={"csrf_token": token, "link-merchant": "kodinkone", "link-email": "x"})
+    assert response.status_code == 422 and "Enter a valid e-mail address." in response.get_data(as_text=True)

@@ -171,7 +171,7 @@ def test_platform_staff_choose_a_shop_first(client, sign_in, platform_admin, sho
     assert client.get("/console/orders?shop=no-such-shop").status_code == 404
 
 
-def test_the_console_home_opens_the_orders(signed_in_a):
+def test_the_console_home_opens_todays_work(signed_in_a):
     response = signed_in_a.get("/console/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/console/orders"
+    assert response.headers["Location"] == "/console/today"

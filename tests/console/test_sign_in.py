@@ -32,13 +32,13 @@ def test_the_sign_in_page_has_labelled_fields_and_a_csrf_token(client):
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
-def test_staff_sign_in_and_land_on_the_orders(client, sign_in, agent_a):
+def test_staff_sign_in_and_land_on_todays_work(client, sign_in, agent_a):
     response = sign_in("agent@kodinkone.fi")
     assert response.status_code == 302
     assert response.headers["Location"] == "/console/"
     page = client.get("/console/", follow_redirects=True)
     assert page.status_code == 200
-    assert "<h1>Orders</h1>" in page.get_data(as_text=True)
+    assert 'aria-current="page">Today</a>' in page.get_data(as_text=True)
 
 
 def test_the_e_mail_is_matched_whatever_its_case(client, sign_in, agent_a):

@@ -1,0 +1,1 @@
+"""What a shop plugs Apuri into: outbound webhooks (and, with the API keys, the JSON API)."""
