@@ -41,7 +41,7 @@ INSERT INTO orders (id, merchant_id, number, customer_id, placed_at, currency, l
                     ship_name, ship_street, ship_postal_code, ship_city, ship_country, version, created_at,
                     updated_at, promised_delivery_date)
 SELECT 'ord_' || m.k || '_' || g, m.id, m.k || g, 'cus_' || m.k || '_' || (g % ({customers} / CASE m.k WHEN 'b' THEN 1 ELSE 20 END)),
-       now() - ((g % 730) || ' days')::interval - (((g * 7919) % 1440) || ' minutes')::interval,
+       now() - ((g % 730) || ' days')::interval - (((g::bigint * 7919) % 1440) || ' minutes')::interval,
        'EUR', 'fi', 490, 'Buyer', 'Katu 1', '00100', 'Helsinki', 'FI', 1, now(), now(),
        (now() - ((g % 730) || ' days')::interval)::date + 4
 FROM generate_series(1, {orders}) g

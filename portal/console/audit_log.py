@@ -31,6 +31,13 @@ from portal.merchants.policy import CONSOLE_FIELDS
 
 # What the console's table of actions (views.AUDIT_ACTIONS) does not name yet.
 MORE_ACTIONS = {
+    "orders.imported": _l("Orders imported from a file"),
+    "branding.updated": _l("Branding changed"),
+    "webhook.created": _l("Webhook added"),
+    "webhook.deleted": _l("Webhook deleted"),
+    "webhook.enabled": _l("Webhook switched on"),
+    "webhook.disabled": _l("Webhook paused"),
+    "webhook.resent": _l("Webhook delivery sent again"),
     "api_key.created": _l("API key created"),
     "api_key.revoked": _l("API key revoked"),
     "merchant.created": _l("Shop created"),
@@ -45,6 +52,8 @@ MORE_ACTIONS = {
 # The part of an action before its dot: what the "Kind of change" filter offers.
 ACTION_GROUPS = {
     "api_key": _l("API keys"),
+    "branding": _l("Branding"),
+    "webhook": _l("Webhooks"),
     "canned_reply": _l("Prepared replies"),
     "charge": _l("Price difference charges"),
     "claim": _l("Claims"),
@@ -52,6 +61,7 @@ ACTION_GROUPS = {
     "instalment_plan": _l("Instalments"),
     "merchant": _l("Shop"),
     "order": _l("Orders"),
+    "orders": _l("Order imports"),
     "policy": _l("Policy"),
     "refund": _l("Refunds"),
     "return": _l("Returns"),

@@ -62,6 +62,16 @@ AUDIT_ACTIONS = {
     "instalment_plan.charge_succeeded": _l("Instalment charged"),
     "instalment_plan.charge_failed": _l("Instalment charge failed"),
     "ticket.opened": _l("Ticket opened"),
+    "user.invited": _l("Staff member invited"),
+    "user.invitation_withdrawn": _l("Staff invitation withdrawn"),
+    "user.invitation_accepted": _l("Staff invitation accepted"),
+    "user.role_changed": _l("Staff role changed"),
+    "user.deactivated": _l("Staff account deactivated"),
+    "user.reactivated": _l("Staff account reactivated"),
+    "user.two_factor_enabled": _l("Two-step sign-in switched on"),
+    "user.two_factor_disabled": _l("Two-step sign-in switched off"),
+    "merchant.admin_two_factor_required": _l("Two-step sign-in required of admins"),
+    "merchant.admin_two_factor_optional": _l("Two-step sign-in left to each admin"),
     "canned_reply.created": _l("Prepared reply added"),
     "canned_reply.updated": _l("Prepared reply changed"),
     "canned_reply.deleted": _l("Prepared reply deleted"),
@@ -90,6 +100,7 @@ MAIL_STATUSES = {
 
 MAIL_KINDS = {
     "orders_link": _l("Link to all orders"),
+    "staff_invite": _l("Staff invitation"),
     "shipment_added": _l("Order shipped"),
     "order_delivered": _l("Order delivered"),
     "order_late": _l("Order late"),
@@ -441,11 +452,15 @@ def policy():
 from portal.console import agents as _agents  # noqa: E402, F401
 from portal.console import api_keys as _api_keys  # noqa: E402, F401
 from portal.console import audit_log as _audit_log  # noqa: E402, F401
+from portal.console import branding as _branding  # noqa: E402, F401
 from portal.console import canned as _canned  # noqa: E402, F401
 from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import help as _help  # noqa: E402, F401
+from portal.console import imports as _imports  # noqa: E402, F401
 from portal.console import insights as _insights  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
+from portal.console import shops as _shops  # noqa: E402, F401
+from portal.console import staff as _staff  # noqa: E402, F401
 from portal.console import support as _support  # noqa: E402, F401
 from portal.console import webhooks as _webhooks  # noqa: E402, F401

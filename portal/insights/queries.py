@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -231,12 +231,16 @@ class ProductReturns:
 
 
 def _sold_in(merchant_id: str, period: Period) -> list:
-    """Orders placed in the range and really sold: not cancelled, not an exchange's free order."""
+    """Orders placed in the range and really sold: not cancelled, not an exchange's free order.
+
+    The exchange test is a NOT EXISTS on the payment's unique order index: joining the payments
+    made PostgreSQL scan all of them (1 s on a million orders; ~0.25 s this way)."""
+    exchange = select(Payment.id).where(Payment.order_id == Order.id, Payment.method == "exchange").exists()
     return [
         Order.merchant_id == merchant_id,
         period.contains(Order.placed_at),
         Order.cancelled_at.is_(None),
-        or_(Payment.method.is_(None), Payment.method != "exchange"),
+        ~exchange,
     ]
 
 
@@ -254,7 +258,6 @@ def return_rates(merchant_id: str, period: Period, limit: int = TOP_PRODUCTS) ->
             func.max(OrderItem.name).label("name"),
         )
         .join(Order, OrderItem.order_id == Order.id)
-        .outerjoin(Payment, Payment.order_id == Order.id)
         .where(*_sold_in(merchant_id, period))
         .group_by(OrderItem.sku)
         .subquery("sold")
@@ -265,10 +268,11 @@ def return_rates(merchant_id: str, period: Period, limit: int = TOP_PRODUCTS) ->
         .join(ReturnRequest, ReturnItem.return_id == ReturnRequest.id)
         .join(OrderItem, ReturnItem.order_item_id == OrderItem.id)
         .join(Order, OrderItem.order_id == Order.id)
-        .outerjoin(Payment, Payment.order_id == Order.id)
         .where(
             ReturnRequest.merchant_id == merchant_id,
             ReturnRequest.status.in_(HOLDING_STATUSES),
+            # A return comes after its order: only returns asked since the range began (an index range).
+            ReturnRequest.created_at >= period.start,
             *_sold_in(merchant_id, period),
         )
         .group_by(OrderItem.sku)
@@ -490,15 +494,21 @@ def late_deliveries(merchant_id: str, period: Period, *, today: date) -> list[Ca
     (delivered, or the promised day is over), and how many of them were late: delivered after
     the promised day ended in the shop's time zone, or still not delivered after it.
     The most late first."""
-    days = [period.first + timedelta(days=n) for n in range(period.days)]
     promised = Order.promised_delivery_date
-    # When each promised day ends (UTC), for the days of the range only.
-    deadline = case(
-        {day: literal(_midnight(day + timedelta(days=1), period.timezone), UTCDateTime()) for day in days},
-        value=promised,
-    )
+    if db.engine.dialect.name == "postgresql":
+        # The local day of delivery, from the database's own time zone rules (a year of
+        # promised days as CASE branches took a second on a million orders).
+        delivered_late = cast(func.timezone(period.timezone, Shipment.delivered_at), Date) > promised
+    else:
+        # SQLite knows no time zones: when each promised day of the range ends (UTC), as CASE branches.
+        days = [period.first + timedelta(days=n) for n in range(period.days)]
+        deadline = case(
+            {day: literal(_midnight(day + timedelta(days=1), period.timezone), UTCDateTime()) for day in days},
+            value=promised,
+        )
+        delivered_late = Shipment.delivered_at >= deadline
     overdue = and_(Shipment.delivered_at.is_(None), promised < today)
-    late = _count_if(or_(overdue, Shipment.delivered_at >= deadline))
+    late = _count_if(or_(overdue, delivered_late))
     rows = db.session.execute(
         select(Shipment.carrier, late, func.count(Shipment.id))
         .join(Order, Shipment.order_id == Order.id)

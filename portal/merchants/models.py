@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import new_id, utcnow
@@ -26,6 +26,16 @@ class Merchant(db.Model):
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
     # Bumped when the policy changes: cached buyer pages (which show what the policy allows) renew.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Branding on the buyer pages, e-mails and PDFs (portal.merchants.branding): storage keys of the
+    # re-encoded logo and its smaller copy, the header and button colour (#RRGGBB, checked against
+    # white text) and the shop's legal pages (https).
+    logo_key: Mapped[str | None] = mapped_column(String(100))
+    logo_thumb_key: Mapped[str | None] = mapped_column(String(100))
+    brand_colour: Mapped[str | None] = mapped_column(String(7))
+    terms_url: Mapped[str | None] = mapped_column(String(500))
+    privacy_url: Mapped[str | None] = mapped_column(String(500))
+    # The shop's admins must use two-step sign-in (an admin with it on switches this on).
+    require_admin_2fa: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
