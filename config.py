@@ -61,6 +61,9 @@ class Config:
     INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET") or None
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "uploads"))
+    # Where uploads live (portal/storage.py): unset or file:///path for a local folder (UPLOAD_ROOT by
+    # default); s3://ACCESS_KEY:SECRET@host:port/bucket?region=…&secure=true|false for an S3-compatible store.
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
     # Claim photos (portal/photos.py): limits checked before anything is decoded or stored.
     # The largest request body (a claim's photos are the largest): Flask answers 413 beyond it.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
@@ -118,6 +121,13 @@ class Config:
     # The embedded demo runs the periodic jobs in a thread of the web process (make run).
     INLINE_SCHEDULER = _bool("INLINE_SCHEDULER", False)
 
+    # Logs (portal/observability.py): "json" writes one JSON object per line with the request id;
+    # ACCESS_LOG adds one line per request in text mode too (always on with json).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    ACCESS_LOG = _bool("ACCESS_LOG", False)
+    # GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; unset: only from this machine.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
 
 class DevelopmentConfig(Config):
     # Webhooks to http:// addresses (a shop's test server on this machine); production needs https.
@@ -128,6 +138,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
 
 class TestingConfig(Config):
@@ -140,9 +151,13 @@ class TestingConfig(Config):
     REDIS_URL = None
     SMTP_URL = None
     SQLALCHEMY_RECORD_QUERIES = True
+    LOG_FORMAT = "text"  # pytest captures the logs; no access lines
+    ACCESS_LOG = False
+    METRICS_TOKEN = None
     WEBHOOK_ALLOW_HTTP = True  # the tests' receiving server listens on http://127.0.0.1
     # Photos written by tests go to a throw-away folder, never the project's uploads/.
     UPLOAD_ROOT = os.environ.get("TEST_UPLOAD_ROOT") or tempfile.mkdtemp(prefix="apuri-test-uploads-")
+    STORAGE_URL = None  # tests that want S3 pass their own
 
 
 CONFIGS = {

@@ -47,6 +47,7 @@ def profile(args: argparse.Namespace, workdir: str) -> int:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/profile.sqlite3")
     os.environ.setdefault("SECRET_KEY", "apuri-profile-secret")
     os.environ["APURI_ENV"] = "production"
+    os.environ["APURI_BENCHMARK_ONLY"] = "1"  # SQLite on this machine: the start-up check only warns
     os.environ["SESSION_COOKIE_SECURE"] = "false"
     os.environ["LOG_LEVEL"] = "WARNING"
     if args.no_cache:

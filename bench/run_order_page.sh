@@ -68,6 +68,7 @@ export DATABASE_URL=${DATABASE_URL:-sqlite:///$workdir/bench.sqlite3}
 export SECRET_KEY=apuri-bench-secret-not-for-production
 export PUBLIC_BASE_URL=http://127.0.0.1:$APP_PORT
 export APURI_ENV=production
+export APURI_BENCHMARK_ONLY=1  # production settings on SQLite here: the start-up check warns instead of refusing
 export SESSION_COOKIE_SECURE=false  # plain http on loopback: curl must send the cookie back
 export LOG_LEVEL=WARNING
 database=${DATABASE_URL%%:*}

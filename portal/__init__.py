@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(settings.resolve(config_name))
     app.config.update(overrides)
+    from portal.production import refuse_unsafe_production
+
+    refuse_unsafe_production(app.config)  # before any default fills in (a secret, SQLite)
     finish = {k: app.config.get(k) for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
     settings.finish(finish)
     app.config.update(finish)
@@ -48,6 +51,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     _configure_login()
     _register_blueprints(app)
+    from portal.observability import init_observability
+
+    init_observability(app)
     _register_template_helpers(app)
     _register_error_pages(app)
     _register_security_headers(app)
