@@ -524,13 +524,9 @@ def _escalate(claim: Claim, now: datetime) -> None:
     claim.status = ClaimStatus.ESCALATED.value
     claim.escalated_at = claim.updated_at = now
     order = claim.order
-    from portal.support.models import Ticket
+    from portal.support.services import escalation_about
 
-    earlier = db.session.scalars(
-        select(Ticket)
-        .where(Ticket.about_type == "claim", Ticket.about_id == claim.id)
-        .order_by(Ticket.created_at.desc())
-    ).first()
+    earlier = escalation_about("claim", claim.id)
     if earlier is not None:  # support's offer was declined too: the same ticket opens again
         from portal.support import services as desk
 

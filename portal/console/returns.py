@@ -349,42 +349,38 @@ def _problems(exc: DomainError) -> str:
 @staff_required(Role.MERCHANT_AGENT)
 def approve_return(return_id: str):
     """Approve: the buyer gets the return slip and sends the items."""
-    merchant = _shop()
-    ret = _decided(merchant, return_id)
-    form = ApproveReturnForm(prefix="approve")
-    if not form.validate():
-        return _return_page(merchant, ret, approve_form=form, status=422)
-    before = ret.status
-    try:
-        returns.approve(
-            merchant.id,
-            ret.id,
-            actor=actor_for(current_user, request.remote_addr),
-            document={"message": form.message.data or ""},
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        flash(_problems(exc), "warning")
-    else:
-        if before == ReturnStatus.APPROVED.value:
-            flash(_("Return %(number)s was already approved; nothing changed.", number=ret.number), "info")
-        else:
-            flash(
-                _(
-                    "Return %(number)s approved. The buyer gets an e-mail with the return slip; "
-                    "when the parcel arrives, receive it on this page.",
-                    number=ret.number,
-                ),
-                "success",
-            )
-    return _back(ret)
+    return _approve(
+        return_id,
+        lambda merchant, ret, actor, message: returns.approve(
+            merchant.id, ret.id, actor=actor, document={"message": message}
+        ),
+        lambda ret: _(
+            "Return %(number)s approved. The buyer gets an e-mail with the return slip; "
+            "when the parcel arrives, receive it on this page.",
+            number=ret.number,
+        ),
+    )
 
 
 @bp.post("/returns/<return_id>/approve-disputed")
 @staff_required(Role.SUPPORT_AGENT)
 def approve_disputed_return(return_id: str):
     """Support overturns a rejection the buyer disputed: approved after all, the ticket solved."""
+    return _approve(
+        return_id,
+        lambda merchant, ret, actor, message: returns.approve_disputed(
+            merchant.id, ret.id, {"message": message}, actor=actor
+        ),
+        lambda ret: _(
+            "Return %(number)s approved after all. The buyer gets an e-mail with the return slip, "
+            "and the ticket is solved.",
+            number=ret.number,
+        ),
+    )
+
+
+def _approve(return_id: str, decide, done_message):
+    """The approve form (the shop's, or support's for a disputed return): one service call, then back."""
     merchant = _shop()
     ret = _decided(merchant, return_id)
     form = ApproveReturnForm(prefix="approve")
@@ -392,12 +388,7 @@ def approve_disputed_return(return_id: str):
         return _return_page(merchant, ret, approve_form=form, status=422)
     before = ret.status
     try:
-        returns.approve_disputed(
-            merchant.id,
-            ret.id,
-            {"message": form.message.data or ""},
-            actor=actor_for(current_user, request.remote_addr),
-        )
+        decide(merchant, ret, actor_for(current_user, request.remote_addr), form.message.data or "")
     except NotFound:
         raise
     except DomainError as exc:
@@ -406,14 +397,7 @@ def approve_disputed_return(return_id: str):
         if before == ReturnStatus.APPROVED.value:
             flash(_("Return %(number)s was already approved; nothing changed.", number=ret.number), "info")
         else:
-            flash(
-                _(
-                    "Return %(number)s approved after all. The buyer gets an e-mail with the return slip, "
-                    "and the ticket is solved.",
-                    number=ret.number,
-                ),
-                "success",
-            )
+            flash(done_message(ret), "success")
     return _back(ret)
 
 

@@ -206,24 +206,6 @@ def context_keys(states: list[str]) -> list[str]:
     return wanted
 
 
-def for_order(merchant: Merchant, states: list[str], locale: str) -> list[tuple[HelpArticle, HelpArticleText]]:
-    """The articles that fit the order's states, in the order's language (at most three)."""
-    wanted = context_keys(states)
-    if not wanted:
-        return []
-    ensure_articles(merchant)
-    found = {
-        a.key: a
-        for a in db.session.scalars(
-            select(HelpArticle)
-            .where(HelpArticle.merchant_id == merchant.id, HelpArticle.key.in_(wanted))
-            .options(selectinload(HelpArticle.texts))
-        )
-    }
-    chosen = [found[key] for key in wanted if key in found][:3]
-    return [(a, a.text(locale)) for a in chosen if a.text(locale) is not None]
-
-
 # -- the merchant's edits -------------------------------------------------------------------------
 
 

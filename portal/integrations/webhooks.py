@@ -119,14 +119,15 @@ def create_endpoint(merchant, url: str, events: list[str], actor: Actor, descrip
     from portal.audit import services as audit
 
     problems: dict[str, list] = {}
-    for check, value in ((_check_url, url), (_check_events, events)):
+    checked = {}
+    for name, check, value in (("url", _check_url, url), ("events", _check_events, events)):
         try:
-            check(value)
-        except ValidationFailed as exc:
+            checked[name] = check(value)
+        except ValidationFailed as exc:  # every field's problem at once
             problems.update(exc.fields)
     if problems:
         raise ValidationFailed(fields=problems)
-    url, events = _check_url(url), _check_events(events)
+    url, events = checked["url"], checked["events"]
     with unit_of_work():
         endpoint = WebhookEndpoint(merchant_id=merchant.id, url=url, events=events, description=description[:200])
         db.session.add(endpoint)

@@ -307,22 +307,26 @@ def approve(merchant_id: str, return_id: str, *, actor: Actor, document: object 
         if ret.status != ReturnStatus.REQUESTED.value:
             raise _wrong_state(ret)
         _require_difference_paid(ret)
-        now = utcnow()
-        ret.status = ReturnStatus.APPROVED.value
-        ret.approved_at = ret.updated_at = now
-        ret.decision_message = data.message
-        mark_changed(ret.order)
-        audit.record(
-            actor,
-            "return.approved",
-            "return",
-            ret.id,
-            merchant_id=merchant_id,
-            before={"status": "requested"},
-            after={"status": "approved", "message": data.message},
-        )
-        _notify(uow, ret, "return_approved")
+        _mark_approved(uow, ret, actor, data.message, before="requested")
     return ret
+
+
+def _mark_approved(uow, ret: ReturnRequest, actor: Actor, message: str, *, before: str, **audited) -> None:
+    """The return is approved now (the caller holds its lock): audited, and the buyer gets the slip."""
+    ret.status = ReturnStatus.APPROVED.value
+    ret.approved_at = ret.updated_at = utcnow()
+    ret.decision_message = message
+    mark_changed(ret.order)
+    audit.record(
+        actor,
+        "return.approved",
+        "return",
+        ret.id,
+        merchant_id=ret.merchant_id,
+        before={"status": before},
+        after={"status": "approved", **audited, "message": message},
+    )
+    _notify(uow, ret, "return_approved")
 
 
 def reject(merchant_id: str, return_id: str, document: object, *, actor: Actor) -> ReturnRequest:
@@ -400,21 +404,7 @@ def approve_disputed(merchant_id: str, return_id: str, document: object = None, 
                     code="exchange_sold_out",
                 )
             _adjust_stock(merchant_id, item.exchange_sku, reserved=item.quantity)
-        now = utcnow()
-        ret.status = ReturnStatus.APPROVED.value
-        ret.approved_at = ret.updated_at = now
-        ret.decision_message = data.message
-        mark_changed(ret.order)
-        audit.record(
-            actor,
-            "return.approved",
-            "return",
-            ret.id,
-            merchant_id=merchant_id,
-            before={"status": "rejected"},
-            after={"status": "approved", "by": "support", "message": data.message},
-        )
-        _notify(uow, ret, "return_approved")
+        _mark_approved(uow, ret, actor, data.message, before="rejected", by="support")
         from portal.support import services as desk
 
         desk.note_decision("return", ret.id, actor, f"Support approved return {ret.number} after all.", solve=True)

@@ -762,25 +762,17 @@ def fill_canned(body: str, ticket: Ticket) -> str:
 # -- escalations from self-service ------------------------------------------------------------------
 
 
-def _existing(about_type: str, about_id: str) -> Ticket | None:
-    return db.session.scalars(
-        select(Ticket)
-        .where(Ticket.about_type == about_type, Ticket.about_id == about_id, Ticket.status.in_(ACTIVE_STATUSES))
-        .order_by(Ticket.created_at.desc())
-    ).first()
-
-
 class DisputeIn(Strict):
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=8000)]
 
 
-def escalation_about(about_type: str, about_id: str) -> Ticket | None:
-    """The newest ticket about a claim, return or order that self-service escalated, if any."""
-    return db.session.scalars(
-        select(Ticket)
-        .where(Ticket.about_type == about_type, Ticket.about_id == about_id)
-        .order_by(Ticket.created_at.desc())
-    ).first()
+def escalation_about(about_type: str, about_id: str, *, active_only: bool = False) -> Ticket | None:
+    """The newest ticket about a claim, return or order that self-service escalated, if any
+    (``active_only``: one still being worked on)."""
+    stmt = select(Ticket).where(Ticket.about_type == about_type, Ticket.about_id == about_id)
+    if active_only:
+        stmt = stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
+    return db.session.scalars(stmt.order_by(Ticket.created_at.desc())).first()
 
 
 def note_decision(about_type: str, about_id: str, actor: Actor, text: str, *, solve: bool) -> Ticket | None:
@@ -803,7 +795,7 @@ def dispute_return(ret, document: object, actor: Actor, *, now=None) -> Ticket:
     data = parse(DisputeIn, document)
     if ret.status != ReturnStatus.REJECTED.value:
         raise Conflict(_l("Only a rejected return can be disputed."), code="return_not_rejected")
-    existing = _existing("return", ret.id)
+    existing = escalation_about("return", ret.id, active_only=True)
     if existing is not None:
         buyer_message(existing, {"message": data.message}, actor, now=now)
         return existing
@@ -834,7 +826,7 @@ def report_not_received(order: Order, document: object, actor: Actor, *, now=Non
             _l("The order is not late: it can be reported as not received after its promised delivery date."),
             code="order_not_late",
         )
-    existing = _existing("order", order.id)
+    existing = escalation_about("order", order.id, active_only=True)
     if existing is not None:
         buyer_message(existing, {"message": data.message}, actor, now=now)
         return existing
