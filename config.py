@@ -48,7 +48,10 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled lazily in create_app
     SQLALCHEMY_DATABASE_URI = None  # filled lazily in create_app
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # pool_pre_ping: a pooled connection is tested (a cheap round trip) before each checkout, so
+    # that after a database restart, a failover or an idle timeout the next request reconnects
+    # instead of failing on a dead connection. (SQLite gets its own options in create_app.)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -118,6 +121,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
 
     JOBS_INLINE = not bool(os.environ.get("REDIS_URL"))
+    # A parcel on its way without a carrier event for this long is flagged (flag_stale_tracking).
+    TRACKING_STALE_HOURS = int(os.environ.get("TRACKING_STALE_HOURS", "72"))
     # The embedded demo runs the periodic jobs in a thread of the web process (make run).
     INLINE_SCHEDULER = _bool("INLINE_SCHEDULER", False)
 

@@ -252,11 +252,11 @@ def worker_command() -> None:
         )
         sys.exit(1)
     from redis import Redis
-    from rq import Worker
+    from rq import Queue, Worker
 
-    from portal.jobs import queue
-
-    Worker([queue()], connection=Redis.from_url(current_app.config["REDIS_URL"])).work()
+    # No socket timeout here: the worker waits on Redis (BLPOP) for its next job.
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    Worker([Queue("apuri", connection=connection)], connection=connection).work(with_scheduler=True)
 
 
 @jobs_cli.command("scheduler")

@@ -29,3 +29,4 @@ from portal.payments.models import (  # noqa: F401
 )
 from portal.returns.models import ReturnItem, ReturnRequest  # noqa: F401
 from portal.support.models import CannedReply, Ticket, TicketMessage  # noqa: F401
+from portal.jobs.models import FailedJob  # noqa: F401

@@ -364,6 +364,19 @@ def metrics():
     if refunds is not None:
         lines += ["# HELP apuri_refunds Refunds in the ledger by status.", "# TYPE apuri_refunds gauge"]
         lines += [f"apuri_refunds{_labels(status=status)} {count}" for status, count in sorted(refunds.items())]
+    from portal.jobs.parking import counts_or_none
+
+    jobs = counts_or_none()
+    if jobs is not None:
+        lines += [
+            "# HELP apuri_jobs_parked Background jobs out of attempts, waiting for a person (console: Background jobs).",
+            "# TYPE apuri_jobs_parked gauge",
+            f"apuri_jobs_parked {jobs.parked}",
+            "# HELP apuri_jobs_waiting Failed background jobs kept in the database, by status.",
+            "# TYPE apuri_jobs_waiting gauge",
+            f'apuri_jobs_waiting{_labels(status="retrying")} {jobs.retrying}',
+            f'apuri_jobs_waiting{_labels(status="parked")} {jobs.parked}',
+        ]
     response = Response("\n".join(lines) + "\n", 200)
     response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"

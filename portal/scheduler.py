@@ -1,5 +1,6 @@
 """Periodic work: late-order notices, mail retries, refund reconcile, instalment charges and
-reminders, and the support desk's SLA check. ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
+reminders, the support desk's SLA check, webhook deliveries, parcels the carrier has gone quiet
+about, and the retries of failed jobs. ``flask jobs scheduler`` runs it in production; the embedded demo runs the same
 loop in a background thread of the dev server (INLINE_SCHEDULER=1, set by ``make run``)."""
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def _sla() -> None:
     check_sla()
 
 
+def _tracking_staleness() -> None:
+    from portal.orders.services import flag_stale_tracking
+
+    flag_stale_tracking()
+
+
+def _job_retries() -> None:
+    from portal.jobs.parking import retry_due
+
+    retry_due()
+
+
 def _webhooks() -> None:
     from portal.integrations.webhooks import deliver_due
 
@@ -61,6 +74,8 @@ PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("instalments", 60 * 60, _instalments),
     ("sla", 5 * 60, _sla),
     ("webhooks", 60, _webhooks),
+    ("tracking-staleness", 60 * 60, _tracking_staleness),
+    ("job-retries", 60, _job_retries),
 ]
 
 

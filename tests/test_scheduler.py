@@ -17,7 +17,16 @@ def test_the_scheduler_sends_a_late_notice_once_and_survives_a_failing_job(app, 
     monkeypatch.setattr(scheduler, "PERIODIC", [("broken", 60, broken)] + scheduler.PERIODIC)
     last_run: dict[str, float] = {}
     ran = scheduler.run_due(app, last_run, now=10_000.0)
-    assert ran == ["late-orders", "mail-retry", "refund-reconcile", "instalments", "sla", "webhooks"]
+    assert ran == [
+        "late-orders",
+        "mail-retry",
+        "refund-reconcile",
+        "instalments",
+        "sla",
+        "webhooks",
+        "tracking-staleness",
+        "job-retries",
+    ]
     # within the interval nothing runs again
     assert scheduler.run_due(app, last_run, now=10_030.0) == []
     late = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_late")).all()

@@ -148,6 +148,22 @@ def work_cards(work: queries.Workload, shop_args: dict) -> list[Card]:
             ".plans",
             status="in_arrears",
         ),
+        card(
+            "parcels-quiet",
+            work.parcels_quiet,
+            ngettext(
+                "order's parcel has had no carrier news for days",
+                "orders' parcels have had no carrier news for days",
+                work.parcels_quiet,
+            ),
+            _(
+                "Ask the carrier where each parcel is. The buyer's page says that the shop follows it up; the next carrier event clears it."
+            ),
+            "",
+            _("Show these orders"),
+            ".orders",
+            view="quiet",
+        ),
     ]
 
 

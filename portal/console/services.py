@@ -73,9 +73,10 @@ class OrderRows:
     next_cursor: str | None
 
 
-def order_rows(merchant: Merchant, *, query: str = "", cursor: str | None = None) -> OrderRows:
-    """One page of the shop's orders (newest first) with totals and the late flag, in 4 queries."""
-    page = list_orders(merchant.id, query=query, cursor=cursor)
+def order_rows(merchant: Merchant, *, query: str = "", cursor: str | None = None, quiet: bool = False) -> OrderRows:
+    """One page of the shop's orders (newest first) with totals and the late flag, in 4 queries;
+    ``quiet``: only those with a parcel the carrier has gone quiet about."""
+    page = list_orders(merchant.id, query=query, cursor=cursor, quiet=quiet)
     ids = [order.id for order in page.orders]
     items_total: dict[str, int] = {}
     if ids:

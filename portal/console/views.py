@@ -225,13 +225,15 @@ def orders():
     form = OrderSearchForm(request.args)
     query = (form.q.data or "") if form.validate() else ""
     cursor = request.args.get("cursor") or None
-    page = services.order_rows(merchant, query=query, cursor=cursor)
+    quiet = request.args.get("view") == "quiet"
+    page = services.order_rows(merchant, query=query, cursor=cursor, quiet=quiet)
     return render_template(
         "console/orders.html",
         merchant=merchant,
         form=form,
         query=query,
         cursor=cursor,
+        quiet=quiet,
         page=page,
     )
 
@@ -464,3 +466,4 @@ from portal.console import shops as _shops  # noqa: E402, F401
 from portal.console import staff as _staff  # noqa: E402, F401
 from portal.console import support as _support  # noqa: E402, F401
 from portal.console import webhooks as _webhooks  # noqa: E402, F401
+from portal.console import jobs as _jobs  # noqa: E402, F401

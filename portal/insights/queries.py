@@ -181,6 +181,7 @@ class Workload:
     tickets_breaching: int  # being worked on, the answer due within 4 hours or overdue (the desk's queue)
     tickets_overdue: int  # of which overdue
     plans_in_arrears: int
+    parcels_quiet: int  # on their way, the carrier silent for TRACKING_STALE_HOURS (orders)
 
 
 def workload(merchant_id: str, *, now: datetime, today: date) -> Workload:
@@ -209,6 +210,13 @@ def workload(merchant_id: str, *, now: datetime, today: date) -> Workload:
             count(Ticket, working, due <= now + desk.BREACHING_WITHIN),
             count(Ticket, working, due < now),
             count(InstalmentPlan, InstalmentPlan.status == PlanStatus.IN_ARREARS.value),
+            select(func.count(func.distinct(Shipment.order_id)))
+            .where(
+                Shipment.merchant_id == merchant_id,
+                Shipment.tracking_stale_since.is_not(None),
+                Shipment.delivered_at.is_(None),
+            )
+            .scalar_subquery(),
         )
     ).one()
     return Workload(*(int(value) for value in row))

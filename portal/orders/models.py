@@ -150,6 +150,9 @@ class Shipment(db.Model):
     estimated_delivery: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(32), default=TrackingStatus.PENDING.value)
     delivered_at: Mapped[datetime | None]
+    # Set by the tracking-staleness job when the carrier has said nothing for TRACKING_STALE_HOURS;
+    # cleared by the next carrier event.
+    tracking_stale_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="shipments")

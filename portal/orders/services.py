@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -281,6 +281,7 @@ def add_tracking_event(merchant: Merchant, shipment_id: str, event_in: object, *
         latest = max([e.occurred_at for e in shipment.events if e is not event] or [data.occurred_at])
         if data.occurred_at >= latest:
             shipment.status = policy.shipment_status_after(shipment.status, data.status)
+        shipment.tracking_stale_since = None  # the carrier speaks again
         if data.status == TrackingStatus.DELIVERED.value and shipment.delivered_at is None:
             shipment.delivered_at = data.occurred_at
             shipment.status = TrackingStatus.DELIVERED.value
@@ -309,6 +310,55 @@ def _order_delivery_status(order: Order) -> str | None:
     if all(s == TrackingStatus.DELIVERED.value for s in statuses):
         return TrackingStatus.DELIVERED.value
     return policy.furthest_status([s for s in statuses if s != TrackingStatus.DELIVERED.value])
+
+
+QUIET_STATUSES = tuple(
+    s.value for s in TrackingStatus if s not in (TrackingStatus.DELIVERED, TrackingStatus.EXPIRED)
+)
+
+
+def flag_stale_tracking(now: datetime | None = None) -> int:
+    """Job: mark each parcel on its way that the carrier has said nothing about for
+    TRACKING_STALE_HOURS (its last event, or its creation when it has none), once. The buyer's
+    page says so; the console's Today counts them. The next carrier event clears the mark."""
+    from flask import current_app
+
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=int(current_app.config.get("TRACKING_STALE_HOURS", 72)))
+    latest = (
+        select(func.max(TrackingEvent.occurred_at)).where(TrackingEvent.shipment_id == Shipment.id).scalar_subquery()
+    )
+    candidates = db.session.execute(
+        select(Shipment.id, Shipment.merchant_id).where(
+            Shipment.delivered_at.is_(None),
+            Shipment.tracking_stale_since.is_(None),
+            Shipment.status.in_(QUIET_STATUSES),
+            Shipment.created_at < cutoff,
+            func.coalesce(latest, Shipment.created_at) < cutoff,
+        )
+    ).all()
+    db.session.rollback()
+    flagged = 0
+    for shipment_id, merchant_id in candidates:
+        with unit_of_work():
+            shipment = lock_one(Shipment, shipment_id, merchant_id=merchant_id)
+            if shipment is None or shipment.tracking_stale_since is not None or shipment.delivered_at is not None:
+                continue
+            last = max((e.occurred_at for e in shipment.events), default=shipment.created_at)
+            if last >= cutoff:  # an event arrived meanwhile
+                continue
+            shipment.tracking_stale_since = now
+            mark_changed(shipment.order)
+            audit.record(
+                Actor.system("tracking-staleness"),
+                "shipment.tracking_stale",
+                "shipment",
+                shipment.id,
+                merchant_id=merchant_id,
+                after={"order": shipment.order.number, "last_event_at": last.isoformat()},
+            )
+            flagged += 1
+    return flagged
 
 
 def notify_late_orders(now: datetime | None = None) -> int:
@@ -364,8 +414,11 @@ class OrderPage:
     next_cursor: str | None
 
 
-def list_orders(merchant_id: str, *, query: str = "", cursor: str | None = None, limit: int = 25) -> OrderPage:
-    """Newest first, keyset-paginated; search by number, e-mail or name (case-insensitive)."""
+def list_orders(
+    merchant_id: str, *, query: str = "", cursor: str | None = None, limit: int = 25, quiet: bool = False
+) -> OrderPage:
+    """Newest first, keyset-paginated; search by number, e-mail or name (case-insensitive);
+    ``quiet``: only orders with a parcel the carrier has said nothing about for a while."""
     stmt = (
         select(Order)
         .join(Customer, Order.customer_id == Customer.id)
@@ -373,6 +426,12 @@ def list_orders(merchant_id: str, *, query: str = "", cursor: str | None = None,
         .options(selectinload(Order.customer), selectinload(Order.payment))
         .order_by(Order.placed_at.desc(), Order.id.desc())
     )
+    if quiet:
+        stmt = stmt.where(
+            select(Shipment.id)
+            .where(Shipment.order_id == Order.id, Shipment.tracking_stale_since.is_not(None))
+            .exists()
+        )
     query = (query or "").strip()
     if query:
         like = f"%{query.lower().replace('%', '').replace('_', '')}%"

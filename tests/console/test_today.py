@@ -98,6 +98,7 @@ def test_the_work_cards_count_what_waits_and_link_to_the_filtered_lists(client, 
         "returns-approved": (0, "/console/returns?status=approved"),
         "refunds-failed": (1, "/console/refunds?status=failed"),
         "tickets": (0, "/console/tickets?view=breaching"),
+        "parcels-quiet": (0, "/console/orders?view=quiet"),
         "plans-in-arrears": (0, "/console/plans?status=in_arrears"),
     }
     assert "return waits for your decision" in html and "Decide on the returns" in html

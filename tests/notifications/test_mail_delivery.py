@@ -114,7 +114,7 @@ def test_when_the_server_is_down_the_mail_waits_and_mail_retry_sends_it(
     (message,) = outbox()
     assert (message.status, message.attempts) == ("failed", 1)
     assert message.last_error  # e.g. "[Errno 111] Connection refused"
-    assert "inline job send_outbox_message failed" in caplog.text
+    assert "inline job portal.notifications.services:send_outbox_message failed; kept for a retry" in caplog.text
 
     still_down = runner.invoke(args=["mail", "retry"])
     assert still_down.exit_code == 0, still_down.output
