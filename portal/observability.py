@@ -24,7 +24,9 @@ forwarded by a proxy) are answered (403 otherwise).
 
 from __future__ import annotations
 
+import bisect
 import hmac
+import itertools
 import json
 import logging
 import os
@@ -36,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from flask.globals import _cv_app, _cv_request
 
 from portal.extensions import csrf, db
 
@@ -68,31 +71,54 @@ def init_observability(app: Flask) -> None:
 # --- request ids, timing, access log -----------------------------------------------------------
 
 
+class _RequestIds:
+    """Unique request ids without a system call per request: a random prefix per process (made
+    again in a forked child) and a counter. Unique, not secret: they only tie log lines together."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self._prefix = secrets.token_hex(10)
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):012x}"
+
+
+_request_ids = _RequestIds()
+
+
 def _start_request() -> None:
-    g.request_started = time.perf_counter()
-    incoming = request.headers.get("X-Request-Id", "")
-    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
+    # The context objects are taken once (each proxy access costs a context-variable lookup):
+    # these two functions run on every request, the order page's included.
+    app_ctx = _cv_app.get()
+    incoming = _cv_request.get().request.headers.get("X-Request-Id")
+    app_ctx.g.request_started = time.perf_counter()
+    app_ctx.g.request_id = incoming if incoming and _REQUEST_ID.fullmatch(incoming) else _request_ids.next()
 
 
 def _finish_request(response: Response) -> Response:
-    request_id = g.get("request_id") or secrets.token_hex(16)
+    app_ctx = _cv_app.get()
+    req = _cv_request.get().request
+    app, request_g = app_ctx.app, app_ctx.g
+    request_id = getattr(request_g, "request_id", None) or _request_ids.next()
     response.headers["X-Request-Id"] = request_id
-    started = g.get("request_started")
+    started = getattr(request_g, "request_started", None)
     duration = time.perf_counter() - started if started is not None else 0.0
-    endpoint = request.endpoint or "unknown"
-    extensions = current_app.extensions
-    extensions[_METRICS_KEY].observe_request(request.method, endpoint, response.status_code, duration)
-    config = current_app.config
+    app.extensions[_METRICS_KEY].observe_request(req.method, req.endpoint or "unknown", response.status_code, duration)
+    config = app.config
     if config.get("LOG_FORMAT") == "json" or config.get("ACCESS_LOG"):
         path = _loggable_path()
         duration_ms = round(duration * 1000, 1)
         access_log.info(
             "%s %s %s %.1fms",
-            request.method,
+            req.method,
             path,
             response.status_code,
             duration_ms,
-            extra={"method": request.method, "path": path, "status": response.status_code, "duration_ms": duration_ms},
+            extra={"method": req.method, "path": path, "status": response.status_code, "duration_ms": duration_ms},
         )
     return response
 
@@ -254,7 +280,7 @@ class Metrics:
             series = self.durations.get(endpoint)
             if series is None:
                 series = self.durations[endpoint] = [[0] * (len(DURATION_BUCKETS) + 1), 0.0, 0]
-            index = next((i for i, bound in enumerate(DURATION_BUCKETS) if seconds <= bound), len(DURATION_BUCKETS))
+            index = bisect.bisect_left(DURATION_BUCKETS, seconds)  # the first bound >= seconds
             series[0][index] += 1
             series[1] += seconds
             series[2] += 1
@@ -374,8 +400,8 @@ def metrics():
             f"apuri_jobs_parked {jobs.parked}",
             "# HELP apuri_jobs_waiting Failed background jobs kept in the database, by status.",
             "# TYPE apuri_jobs_waiting gauge",
-            f'apuri_jobs_waiting{_labels(status="retrying")} {jobs.retrying}',
-            f'apuri_jobs_waiting{_labels(status="parked")} {jobs.parked}',
+            f"apuri_jobs_waiting{_labels(status='retrying')} {jobs.retrying}",
+            f"apuri_jobs_waiting{_labels(status='parked')} {jobs.parked}",
         ]
     response = Response("\n".join(lines) + "\n", 200)
     response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"

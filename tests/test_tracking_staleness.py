@@ -28,7 +28,9 @@ def shop(make_merchant):
 
 
 def ship(shop, order, *, event_hours_ago: float | None, status: str = "in_transit") -> Shipment:
-    shipment = add_shipment(shop, order.number, {"carrier": "Posti", "tracking_number": f"JJ{order.number}"}, actor=SYSTEM)
+    shipment = add_shipment(
+        shop, order.number, {"carrier": "Posti", "tracking_number": f"JJ{order.number}"}, actor=SYSTEM
+    )
     db.session.execute(
         db.update(Shipment).where(Shipment.id == shipment.id).values(created_at=utcnow() - timedelta(days=10))
     )

@@ -56,7 +56,9 @@ def job_run(job_id: str):
 @staff_required(Role.PLATFORM_ADMIN)
 def job_discard(job_id: str):
     try:
-        job = parking.discard(job_id, request.form.get("reason", ""), actor=actor_for(current_user, request.remote_addr))
+        job = parking.discard(
+            job_id, request.form.get("reason", ""), actor=actor_for(current_user, request.remote_addr)
+        )
     except ValidationFailed as exc:
         return _page(errors={job_id: exc.fields["reason"]}, status=422)
     except Conflict as exc:

@@ -64,9 +64,7 @@ def queue():
     from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(
-        current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-    )
+    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
     return Queue("apuri", connection=connection)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from portal.audit import services as audit
 from portal.actors import Actor
+from portal.audit import services as audit
 from portal.db import current_unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
@@ -26,7 +26,13 @@ from portal.jobs.models import FailedJob, JobStatus
 log = logging.getLogger(__name__)
 
 # After a failed inline attempt the scheduler tries again after these delays; then it parks.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6))
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # An attempt in progress holds its row this long; a scheduler killed mid-attempt frees it then.
 LEASE = timedelta(minutes=10)
@@ -110,7 +116,9 @@ def record_failure(
     )
 
 
-def park(path: str, args: Any, kwargs: dict, *, origin: str, error: BaseException | str, attempts: int) -> FailedJob | None:
+def park(
+    path: str, args: Any, kwargs: dict, *, origin: str, error: BaseException | str, attempts: int
+) -> FailedJob | None:
     """Keep a job that is out of attempts until a person decides."""
     now = utcnow()
     log.error("job %s parked for a person after %s attempts: %s", path, attempts, _error_text(error))
@@ -171,7 +179,9 @@ def _finish(
         if give_up or job.attempts >= MAX_ATTEMPTS:
             job.status = JobStatus.PARKED.value
             job.next_attempt_at = None
-            log.error("job %s %s parked for a person after %s attempts: %s", job.id, job.func, job.attempts, job.last_error)
+            log.error(
+                "job %s %s parked for a person after %s attempts: %s", job.id, job.func, job.attempts, job.last_error
+            )
         else:
             job.status = JobStatus.RETRYING.value
             job.next_attempt_at = now + RETRY_DELAYS[min(job.attempts, len(RETRY_DELAYS)) - 1]

@@ -64,7 +64,11 @@ def test_a_crashed_refund_waits_on_the_page_and_running_it_pays_once(client, sig
     assert refund_status(crashed_refund) == "pending"
     assert provider_refunds() == []
     job = the_job()
-    assert (job.func, job.args, job.status) == ("portal.payments.services:execute_refund", [crashed_refund.id], "retrying")
+    assert (job.func, job.args, job.status) == (
+        "portal.payments.services:execute_refund",
+        [crashed_refund.id],
+        "retrying",
+    )
 
     sign_in(platform_admin.email)
     html = page(client)
