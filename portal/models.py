@@ -7,6 +7,7 @@ from portal.claims.models import Claim, ClaimOffer, ClaimPhoto  # noqa: F401
 from portal.help.models import HelpArticle, HelpArticleText  # noqa: F401
 from portal.instalments.models import Instalment, InstalmentPlan  # noqa: F401
 from portal.integrations.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
+from portal.jobs.models import FailedJob  # noqa: F401
 from portal.merchants.models import ApiKey, Merchant  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.orders.models import (  # noqa: F401
@@ -29,4 +30,3 @@ from portal.payments.models import (  # noqa: F401
 )
 from portal.returns.models import ReturnItem, ReturnRequest  # noqa: F401
 from portal.support.models import CannedReply, Ticket, TicketMessage  # noqa: F401
-from portal.jobs.models import FailedJob  # noqa: F401

@@ -13,7 +13,7 @@ from portal import jobs
 from portal.db import utcnow
 from portal.extensions import db
 from portal.jobs import parking
-from portal.jobs.models import FailedJob, JobStatus
+from portal.jobs.models import FailedJob
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CLOSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there: Redis "down"

@@ -91,8 +91,8 @@ def test_the_hours_are_a_setting(app, shop, make_order):
 
 
 def test_the_console_counts_and_lists_the_quiet_orders(app, client, shop, make_order, make_user):
-    from tests.console.conftest import PASSWORD
     from tests.conftest import csrf_from
+    from tests.console.conftest import PASSWORD
 
     ship(shop, make_order(shop, "2001"), event_hours_ago=80)
     ship(shop, make_order(shop, "2002"), event_hours_ago=2)

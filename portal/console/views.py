@@ -460,10 +460,10 @@ from portal.console import claims as _claims  # noqa: E402, F401
 from portal.console import help as _help  # noqa: E402, F401
 from portal.console import imports as _imports  # noqa: E402, F401
 from portal.console import insights as _insights  # noqa: E402, F401
+from portal.console import jobs as _jobs  # noqa: E402, F401
 from portal.console import plans as _plans  # noqa: E402, F401
 from portal.console import returns as _returns  # noqa: E402, F401
 from portal.console import shops as _shops  # noqa: E402, F401
 from portal.console import staff as _staff  # noqa: E402, F401
 from portal.console import support as _support  # noqa: E402, F401
 from portal.console import webhooks as _webhooks  # noqa: E402, F401
-from portal.console import jobs as _jobs  # noqa: E402, F401
