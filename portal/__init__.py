@@ -247,6 +247,25 @@ def _register_error_pages(app: Flask) -> None:
         _db.session.rollback()
         return page(500, _("Something went wrong"), _("Nothing was changed. Please try again in a moment."))
 
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    @app.errorhandler(DBAPIError)
+    def database_unreachable(exc):
+        """The database went away mid-request (a restart, a failover): the transaction is rolled
+        back, so nothing was changed; the next request reconnects (pool_pre_ping). 503 with
+        Retry-After, not 500: the request was fine and can be sent again. Other database errors
+        stay server errors."""
+        _db.session.rollback()
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            app.logger.error("database error", exc_info=exc)
+            return server_error(exc)
+        app.logger.warning("database unreachable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        response = app.make_response(
+            page(503, _("Something went wrong"), _("Nothing was changed. Please try again in a moment."))
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
 
 def _register_security_headers(app: Flask) -> None:
     csp = (

@@ -8,6 +8,8 @@ who is asking.
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import re
 import secrets
@@ -18,11 +20,37 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 _EXTENSION_KEY = "apuri.storage"
 FILE_MODE = 0o640
 DIRECTORY_MODE = 0o750
+
+
+class StorageUnavailable(DomainError):
+    """An upload could not be stored (the disk is full, the bucket does not answer): nothing of
+    it was kept, and the buyer is told to try again later rather than shown a server error."""
+
+    code = "storage_unavailable"
+    status = 503
+    default_message = _l(
+        "Your photos could not be saved just now, so nothing was sent. Please try again in a little while."
+    )
+
+
+# Errors of a store that does not take the file now (boto3's own when it is installed).
+def _store_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError,)
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover (boto3 is in requirements.txt)
+        return errors
+    return (*errors, BotoCoreError, ClientError)
 
 
 class Storage(ABC):
@@ -31,6 +59,22 @@ class Storage(ABC):
     @abstractmethod
     def save(self, data: bytes, suffix: str) -> str:
         """Store ``data`` under a new random key ending in ``suffix`` (``".jpg"``) and return the key."""
+
+    def store(self, data: bytes, suffix: str) -> str:
+        """``save`` for an upload: a store that does not take the file (disk full, no answer)
+        raises StorageUnavailable, with nothing of the file kept; the cause goes to the log."""
+        try:
+            return self.save(data, suffix)
+        except _store_errors() as error:
+            full = isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+            log.error(
+                "upload storage %s: %s (%s bytes not stored)",
+                type(self).__name__,
+                "no space left" if full else "the write failed",
+                len(data),
+                exc_info=True,
+            )
+            raise StorageUnavailable() from error
 
     @abstractmethod
     def open(self, key: str) -> bytes:
@@ -62,20 +106,34 @@ class LocalStorage(Storage):
     def save(self, data: bytes, suffix: str) -> str:
         key = new_key(suffix)
         path = self._path(key)
-        path.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        # The temporary file sits in the target directory so that the rename stays on one file system.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
+        made = [folder for folder in (path.parent.parent, path.parent) if not folder.exists()]
+        try:
+            path.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+            # The temporary file sits in the target directory so that the rename stays on one file system.
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
+        except BaseException:
+            self._remove_empty(made)
+            raise
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
+                _write(file, data)
             os.chmod(temporary, FILE_MODE)
             os.replace(temporary, path)
         except BaseException:
+            # A disk that fills up mid-write leaves a partial temporary file: it goes, and so do
+            # the folders made for it, so that a failed upload leaves nothing behind.
             Path(temporary).unlink(missing_ok=True)
+            self._remove_empty(made)
             raise
         return key
+
+    @staticmethod
+    def _remove_empty(folders: list[Path]) -> None:
+        for folder in reversed(folders):  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (another upload is using it) or already gone
 
     def open(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -98,6 +156,13 @@ class LocalStorage(Storage):
         if not path.is_relative_to(self.root) or path == self.root:
             raise ValueError("invalid storage key")
         return path
+
+
+def _write(file, data: bytes) -> None:
+    """Write ``data`` whole to ``file`` and onto the disk (a full disk raises OSError ENOSPC here)."""
+    file.write(data)
+    file.flush()
+    os.fsync(file.fileno())
 
 
 def _check_key(key: str) -> str:

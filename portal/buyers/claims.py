@@ -31,7 +31,7 @@ from portal.money import Money, parse_amount
 from portal.orders.services import merchant_today
 from portal.payments.models import Refund
 from portal.photos import PhotoLimits, PhotoRefused, accept_photo, check_claim_total, display_filename, photo_response
-from portal.storage import get_storage
+from portal.storage import StorageUnavailable, get_storage
 from portal.validation import fields_from
 
 # The service's field names → the form's.
@@ -162,6 +162,9 @@ def start_claim(slug: str, number: str):
                 except Conflict as exc:
                     general.append(str(exc))
                     status = 409
+                except StorageUnavailable as exc:  # the disk is full or the store does not answer
+                    general.append(str(exc))
+                    status = 503
                 else:
                     _acknowledge(claim, order)
                     return redirect(url_for("buyers.claim_page", slug=slug, claim_id=claim.id))

@@ -28,6 +28,7 @@ from portal.merchants.models import Merchant
 from portal.orders.models import Order
 from portal.orders.services import mark_changed
 from portal.photos import PhotoLimits, photo_response
+from portal.storage import StorageUnavailable
 from portal.support import services as tickets
 from portal.support.models import Ticket, TicketMessage, TicketStatus
 from portal.validation import fields_from
@@ -159,6 +160,9 @@ def contact(slug: str, number: str):
             except RateLimited as exc:
                 general.append(str(exc))
                 status = 429
+            except StorageUnavailable as exc:  # the disk is full or the store does not answer
+                general.append(str(exc))
+                status = 503
             else:
                 flash(
                     _(
@@ -280,6 +284,9 @@ def ticket_page(slug: str, ticket_id: str):
             except (Conflict, NotFound) as exc:
                 general.append(str(exc))
                 status = 409
+            except StorageUnavailable as exc:  # the disk is full or the store does not answer
+                general.append(str(exc))
+                status = 503
             else:
                 db.session.refresh(ticket)
                 flash(

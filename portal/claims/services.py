@@ -269,9 +269,9 @@ def open_claim(order: Order, document: object, *, photos: list, actor: Actor, no
             )
             claim.offers.append(ClaimOffer(by="buyer", amount=amount, created_at=now))
             for position, photo in enumerate(photos):
-                key = storage.save(photo.image, ".jpg")
+                key = storage.store(photo.image, ".jpg")
                 saved.append(key)
-                thumb = storage.save(photo.thumbnail, ".jpg")
+                thumb = storage.store(photo.thumbnail, ".jpg")
                 saved.append(thumb)
                 claim.photos.append(
                     ClaimPhoto(

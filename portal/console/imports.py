@@ -259,7 +259,7 @@ def order_import_preview():
     filename = upload.filename[:200]
     key = None
     if check.orders:
-        key = get_storage().save(data, ".csv")
+        key = get_storage().store(data, ".csv")
         session[SESSION_KEY] = {
             "key": key,
             "sha256": hashlib.sha256(data).hexdigest(),

@@ -15,6 +15,7 @@ from portal.buyers.services import payment_method_label
 from portal.console import services
 from portal.console.forms import ManualRefundForm, OrderSearchForm, RefundFilterForm
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.storage import StorageUnavailable
 from portal.extensions import db
 from portal.merchants.models import Merchant
 from portal.money import Money
@@ -172,6 +173,20 @@ def not_found(_exc):
         action_url=url_for(".orders", **_shop_args()),
         action_label=_("Back to orders"),
     ), 404
+
+
+@bp.errorhandler(StorageUnavailable)
+def storage_unavailable(_exc):
+    return render_template(
+        "error.html",
+        status=503,
+        title=_("Please try again"),
+        message=_(
+            "The file could not be stored just now (the storage is full or does not answer), so nothing was changed. Please try again in a little while."
+        ),
+        action_url=request.url,
+        action_label=_("Back"),
+    ), 503
 
 
 @bp.errorhandler(Forbidden)

@@ -247,9 +247,9 @@ def _save(
             old_logo = [key for key in (locked.logo_key, locked.logo_thumb_key) if key]
             before["logo"] = "set" if old_logo else None
             if picture is not None:
-                locked.logo_key = storage.save(picture.image, ".jpg")
+                locked.logo_key = storage.store(picture.image, ".jpg")
                 saved.append(locked.logo_key)
-                locked.logo_thumb_key = storage.save(picture.thumbnail, ".jpg")
+                locked.logo_thumb_key = storage.store(picture.thumbnail, ".jpg")
                 saved.append(locked.logo_thumb_key)
                 changed["logo"] = picture.original_filename or "set"
             elif remove and old_logo:

@@ -286,9 +286,9 @@ def _attach(message: TicketMessage, photos: Sequence, saved: list[str]) -> None:
 
     storage = get_storage()
     for position, photo in enumerate(photos):
-        key = storage.save(photo.image, ".jpg")
+        key = storage.store(photo.image, ".jpg")
         saved.append(key)
-        thumb = storage.save(photo.thumbnail, ".jpg")
+        thumb = storage.store(photo.thumbnail, ".jpg")
         saved.append(thumb)
         db.session.add(
             TicketAttachment(

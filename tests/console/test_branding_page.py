@@ -209,3 +209,33 @@ def test_a_platform_admin_chooses_the_shop_first(client, sign_in, platform_admin
     assert response.status_code == 302 and response.headers["Location"].endswith(URL + "?shop=pyorapaja")
     db.session.refresh(shop_b)
     assert shop_b.brand_colour == "#1d6b35"
+
+
+def test_a_full_disk_keeps_the_old_branding_and_says_try_again(client, sign_in, admin_a, shop_a, uploads, monkeypatch):
+    """Drill: the disk fills up half-way through the logo's thumbnail (ENOSPC). The admin is told
+    to try again; the shop keeps its old branding and no file, whole or half, stays behind."""
+    import errno
+
+    from portal import storage as storage_module
+
+    sign_in(admin_a.email)
+    real = storage_module._write
+    writes: list[int] = []
+
+    def write(file, data: bytes) -> None:
+        if writes:  # room for the logo, not for its thumbnail
+            file.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writes.append(len(data))
+        real(file, data)
+
+    monkeypatch.setattr(storage_module, "_write", write)
+    response = save(client, logo=(jpeg(), "logo.jpg"), brand_colour="#0B4F8A")
+
+    assert response.status_code == 503
+    html = unescape(response.get_data(as_text=True))
+    assert "The file could not be stored just now" in html and "nothing was changed" in html
+    db.session.expire_all()
+    assert shop_a.logo_key is None and shop_a.brand_colour is None
+    assert stored_files(uploads) == []
+    assert audit_entries() == []
