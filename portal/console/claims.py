@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -144,14 +144,19 @@ class ClaimRow:
 
 
 def _rows(page: claims.ClaimPage, now: datetime) -> list[ClaimRow]:
-    # The orders, buyers and items in three queries: each row's relationships then come from the session.
+    # The orders, buyers and items in three queries: each row's relationships then come from the
+    # session. Its identity map holds objects only weakly, so they are kept on ``g`` until the page
+    # is rendered: dropped at once, every row loaded its own order, buyer and item again (3 queries
+    # a row, 78 for a page of 25).
+    loaded: list = []
     for model, ids in (
         (Order, {claim.order_id for claim in page.claims}),
         (Customer, {claim.customer_id for claim in page.claims}),
         (OrderItem, {claim.order_item_id for claim in page.claims}),
     ):
         if ids:
-            list(db.session.scalars(select(model).where(model.id.in_(ids))))
+            loaded.extend(db.session.scalars(select(model).where(model.id.in_(ids))))
+    g.claim_rows_loaded = loaded
     return [ClaimRow(claim=claim, due=due_note(claim, now), offer=standing_offer(claim)) for claim in page.claims]
 
 

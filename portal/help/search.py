@@ -7,8 +7,8 @@ the shop's articles use. Both databases then search the same stems: PostgreSQL w
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import text
@@ -60,10 +60,20 @@ def _iceland_stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=8)
+# A Snowball stemmer keeps the word it is working on in the object itself: one shared by the
+# threads of a gunicorn gthread worker mixes up two requests' words (wrong stems, or an
+# IndexError and a 500). Each thread gets its own.
+_local = threading.local()
+
+
 def _stemmer(locale: str):
     name = _STEMMERS.get(locale)
-    return snowballstemmer.stemmer(name) if name else None
+    if not name:
+        return None
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if name not in stemmers:
+        stemmers[name] = snowballstemmer.stemmer(name)
+    return stemmers[name]
 
 
 def words(value: str) -> list[str]:

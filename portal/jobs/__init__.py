@@ -60,11 +60,19 @@ def put_on_queue(path: str, args: tuple | list, kwargs: dict) -> None:
     queue().enqueue("portal.jobs.run_in_app", path, tuple(args), dict(kwargs), retry=_retry())
 
 
+_connections: dict[str, Any] = {}
+
+
 def queue():
+    """The RQ queue on a Redis client shared by the process (its pool keeps the connections
+    open; redis-py makes new ones in a forked child). A new client per job cost ~5 ms."""
     from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    url = current_app.config["REDIS_URL"]
+    connection = _connections.get(url)
+    if connection is None:
+        connection = _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     return Queue("apuri", connection=connection)
 
 
