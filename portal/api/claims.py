@@ -15,9 +15,9 @@ from werkzeug.datastructures import FileStorage
 
 from portal.api import bp, serializers
 from portal.api.auth import buyer_required, current_actor, current_buyer, current_merchant, merchant_required
-from portal.api.bodies import json_body
+from portal.api.bodies import json_body, optional_json_body
 from portal.api.errors import TooLarge, UnsupportedMediaType
-from portal.api.openapi import NamedSchema, document
+from portal.api.openapi import CURSOR, NamedSchema, document, query
 from portal.api.schemas import ClaimListOut, ClaimOut
 from portal.buyers import access
 from portal.claims import services as claims
@@ -39,10 +39,13 @@ from portal.storage import get_storage
 from portal.validation import fields_from
 
 CLAIM_LIST_LIMIT = 100
-LIST_STATUSES = ("open", *(status.value for status in ClaimStatus))
+# "open" is a status and, in the list's filter, also the open and countered ones together.
+LIST_STATUSES = tuple(dict.fromkeys(("open", *(status.value for status in ClaimStatus))))
 # The form's text fields and the multipart framing, beside the photos themselves.
 FORM_ALLOWANCE = 256 * 1024
 _MINOR_UNITS = re.compile(r"[0-9]{1,10}")
+
+PHOTO_SIZE = query("size", {"type": "string", "enum": ["full", "thumb"]}, "thumb for the thumbnail.")
 
 CLAIM_FORM = NamedSchema(
     "ClaimForm",
@@ -119,6 +122,7 @@ def _cursor() -> str | None:
     "`?status=` narrows to one status, or `open` for the open and countered ones.",
     responses={200: ("The answer due soonest first.", ClaimListOut)},
     errors={422: "An unknown status, or a page link that is not valid."},
+    parameters=(query("status", {"type": "string", "enum": list(LIST_STATUSES)}), CURSOR),
 )
 @merchant_required
 def list_claims():
@@ -158,6 +162,7 @@ def get_claim(claim_id: str):
     "The claim's `photos[].url` and `thumbnail_url` point here.",
     responses={200: ("The photo, as image/jpeg.", None)},
     errors={422: "size: use full or thumb."},
+    parameters=(PHOTO_SIZE,),
 )
 @merchant_required
 def claim_photo(claim_id: str, photo_id: str):
@@ -223,13 +228,16 @@ def reject_claim(claim_id: str):
     tag="orders",
     description="The replacement was sent or the repair finished; optional body `{carrier, tracking_number, "
     "note}` (the buyer follows the replacement's tracking). Resolving again answers 200 with the same claim.",
+    body=claims.ResolveIn,
+    body_required=False,
     responses={200: ("The resolved claim.", ClaimOut)},
     errors={409: "claim_state: the claim is not accepted."},
 )
 @merchant_required
 def resolve_claim(claim_id: str):
     merchant = current_merchant()
-    body = json_body() if request.get_data() else {}
+    # (Reading the body to see whether there is one would leave nothing for json_body to read.)
+    body = optional_json_body()
     return _answer(claims.resolve(merchant.id, claim_id, body, actor=current_actor()), merchant, "merchant")
 
 
@@ -376,6 +384,7 @@ def buyer_claim(claim_id: str):
     description="image/jpeg, as Apuri re-encoded it; `?size=thumb` for its thumbnail.",
     responses={200: ("The photo, as image/jpeg.", None)},
     errors={422: "size: use full or thumb."},
+    parameters=(PHOTO_SIZE,),
 )
 @buyer_required
 def buyer_claim_photo(claim_id: str, photo_id: str):

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import bp, serializers
 from portal.api.auth import buyer_required, current_actor, current_buyer, current_merchant, merchant_required
-from portal.api.bodies import json_body
-from portal.api.openapi import document
+from portal.api.bodies import json_body, optional_json_body
+from portal.api.openapi import CURSOR, document, query
 from portal.api.schemas import InstalmentOptionsOut, PlanCreatedOut, PlanListOut, PlanOut
 from portal.buyers import access
 from portal.errors import ValidationFailed
@@ -104,6 +104,7 @@ def buyer_plan(plan_id: str):
     "as at Stripe). Starting refunds the original payment down to the first instalment, once; a repeat "
     "answers the started plan.",
     body=CardIn,
+    body_required=False,
     responses={200: ("The plan, started.", PlanOut)},
     errors={
         409: "card_not_saved: the bank's step is not finished; plan_cancelled: choose a plan again; "
@@ -114,7 +115,7 @@ def buyer_plan(plan_id: str):
 @buyer_required
 def save_plan_card(plan_id: str):
     plan = _buyer_plan(plan_id)
-    body = parse(CardIn, json_body() if request.content_length else {})
+    body = parse(CardIn, optional_json_body())
     plan = instalments.save_card(plan, current_actor(), card_number=body.card_number)
     return serializers.plan(plan, _buyer_merchant())
 
@@ -129,7 +130,8 @@ def save_plan_card(plan_id: str):
     description="Newest first, 25 a page with a `next` cursor (`?cursor=`). `?status=` one of "
     "awaiting_card, active, in_arrears, paid_off, cancelled (without it: all but cancelled).",
     responses={200: ("The plans.", PlanListOut)},
-    errors={422: "An unknown status."},
+    errors={422: "An unknown status, or a page link that is not valid."},
+    parameters=(query("status", {"type": "string", "enum": list(LIST_STATUSES)}), CURSOR),
 )
 @merchant_required
 def list_plans():

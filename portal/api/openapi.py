@@ -47,6 +47,25 @@ class Operation:
     responses: dict[int, tuple[str, Schema]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
     headers: dict[int, dict[str, dict]] = field(default_factory=dict)
+    # Query and header parameters (OpenAPI parameter objects; path parameters come from the route).
+    parameters: tuple[dict, ...] = ()
+    # Credentials other than the API key or buyer token (a SECURITY_SCHEMES name), e.g. a webhook's.
+    security: str | None = None
+    # False for a body the view reads raw (a webhook's): the JSON body errors do not apply to it.
+    json_body_errors: bool = True
+    # False when the body may be left out (the view then takes its defaults).
+    body_required: bool = True
+
+
+def query(name: str, schema: dict, description: str = "") -> dict:
+    """An optional query parameter, as ``Operation.parameters`` takes it."""
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+CURSOR = query("cursor", {"type": "string"}, "The `next` of the page before.")
 
 
 def document(
@@ -59,9 +78,13 @@ def document(
     description: str = "",
     errors: dict[int, str] | None = None,
     headers: dict[int, dict[str, dict]] | None = None,
+    parameters: tuple[dict, ...] = (),
+    security: str | None = None,
+    json_body_errors: bool = True,
+    body_required: bool = True,
 ) -> Callable[[Callable], Callable]:
     """Describe a view for openapi.json. Errors that follow from the route (401 for
-    credentials, 404 for path ids, 400/415/422 for a body) are added by ``build``."""
+    credentials, 404 for path ids, 400/415/422 for a body, 400 for a NUL character) are added by ``build``."""
 
     def decorate(view: Callable) -> Callable:
         view.openapi = Operation(
@@ -73,6 +96,10 @@ def document(
             responses=responses,
             errors=errors or {},
             headers=headers or {},
+            parameters=parameters,
+            security=security,
+            json_body_errors=json_body_errors,
+            body_required=body_required,
         )
         return view
 
@@ -91,11 +118,17 @@ SECURITY_SCHEMES = {
         "scheme": "bearer",
         "description": "A buyer token from POST /api/v1/buyer/sessions. It sees that buyer's orders at that shop only.",
     },
+    "inboundSecret": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Inbound-Secret",
+        "description": "The INBOUND_EMAIL_SECRET setting, sent by the mail server.",
+    },
 }
 _SECURITY = {"merchant": [{"merchantKey": []}], "buyer": [{"buyerToken": []}], None: []}
 
 _STANDARD_ERRORS = {
-    400: "The body is not valid JSON, or not a JSON object.",
+    400: "The body is not valid JSON, or not a JSON object; or a NUL character in the path, query or form.",
     401: "No credentials, or not valid for this endpoint.",
     404: "Not found, or not visible to these credentials.",
     413: "The body is too large.",
@@ -221,28 +254,38 @@ def _operation(endpoint: str, rule, view, operation: Operation, refs: dict) -> d
         "operationId": endpoint.removeprefix("api."),
         "summary": operation.summary,
         "tags": [operation.tag],
-        "security": _SECURITY[auth],
+        "security": [{operation.security: []}] if operation.security else _SECURITY[auth],
     }
     if operation.description:
         spec["description"] = operation.description
-    if rule.arguments:
-        spec["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in sorted(rule.arguments)
-        ]
-    errors: dict[int, str] = {}
-    if auth:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in sorted(rule.arguments)
+    ]
+    parameters.extend(operation.parameters)
+    if parameters:
+        spec["parameters"] = parameters
+    # The app refuses a NUL character anywhere in the path, the query or a form before any view.
+    errors: dict[int, str] = {400: "A NUL character in the path or the query."}
+    if auth or operation.security:
         errors[401] = _STANDARD_ERRORS[401]
     if rule.arguments:
         errors[404] = _STANDARD_ERRORS[404]
     if operation.body is not None:
         media_type = operation.body_media_type
-        spec["requestBody"] = {"required": True, "content": {media_type: {"schema": _ref(operation.body, refs)}}}
-        if media_type == "application/json":
+        spec["requestBody"] = {
+            "required": operation.body_required,
+            "content": {media_type: {"schema": _ref(operation.body, refs)}},
+        }
+        if operation.json_body_errors and media_type == "application/json":
             errors.update({status: _STANDARD_ERRORS[status] for status in (400, 413, 415, 422)})
-        else:
+        elif operation.json_body_errors:
             errors.update(
-                {413: _STANDARD_ERRORS[413], 415: f"The body is not {media_type}.", 422: _STANDARD_ERRORS[422]}
+                {
+                    400: "A NUL character in the path, the query or the form.",
+                    413: _STANDARD_ERRORS[413],
+                    415: f"The body is not {media_type}.",
+                    422: _STANDARD_ERRORS[422],
+                }
             )
     errors.update(operation.errors)
     responses: dict[str, Any] = {}

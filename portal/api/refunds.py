@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import bp, serializers
 from portal.api.auth import current_merchant, merchant_required
-from portal.api.openapi import document
+from portal.api.openapi import CURSOR, document, query
 from portal.api.schemas import RefundListOut
 from portal.errors import ValidationFailed
 from portal.orders.services import get_order
@@ -31,6 +31,11 @@ STATUSES = tuple(status.value for status in RefundStatus)
         404: "No order with this number at this shop.",
         422: "An unknown status.",
     },
+    parameters=(
+        query("order", {"type": "string"}, "An order number: that order's refunds."),
+        query("status", {"type": "string", "enum": list(STATUSES)}),
+        CURSOR,
+    ),
 )
 @merchant_required
 def list_shop_refunds():

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.api import bp, serializers
 from portal.api.auth import buyer_required, current_actor, current_buyer, current_merchant, merchant_required
-from portal.api.bodies import json_body
-from portal.api.openapi import document
+from portal.api.bodies import json_body, optional_json_body
+from portal.api.openapi import CURSOR, document, query
 from portal.api.schemas import BuyerOrderOut, ReturnListOut, ReturnOut
 from portal.buyers import access
 from portal.buyers.services import summarise
@@ -34,14 +34,6 @@ _NO_SLIP = {
     ReturnStatus.REJECTED.value: _l("The shop did not accept this return, so it has no return slip."),
     ReturnStatus.CANCELLED.value: _l("This return was cancelled, so it has no return slip."),
 }
-
-
-def _optional_body() -> dict:
-    """The JSON body when one was sent; an empty one (or none) means no options."""
-    chunked = "chunked" in (request.headers.get("Transfer-Encoding") or "").lower()
-    if not request.content_length and not chunked:
-        return {}
-    return json_body()
 
 
 def _refunds_of(rets: list[ReturnRequest]) -> dict[str, Refund]:
@@ -84,6 +76,13 @@ def _max_age() -> int | None:
     "number; `?older_than_days=` keeps the returns asked for more than that many days ago.",
     responses={200: ("Oldest first.", ReturnListOut)},
     errors={422: "An unknown status, a bad number of days, or a page link that is not valid."},
+    parameters=(
+        query("status", {"type": "string", "enum": list(LIST_STATUSES)}),
+        query("reason", {"type": "string"}, "A reason code."),
+        query("q", {"type": "string"}, "Part of the return number."),
+        query("older_than_days", {"type": "integer", "minimum": 1, "maximum": MAX_AGE_DAYS}),
+        CURSOR,
+    ),
 )
 @merchant_required
 def list_returns():
@@ -133,13 +132,14 @@ def get_return(return_id: str):
     description="The buyer is told and gets the return slip to print. The body is optional: "
     '`{"message": ...}` goes to the buyer. Approving again answers 200 with the same return.',
     body=DecisionIn,
+    body_required=False,
     responses={200: ("The approved return.", ReturnOut)},
     errors={409: "return_state: the return was already rejected, cancelled or received."},
 )
 @merchant_required
 def approve_return(return_id: str):
     merchant = current_merchant()
-    ret = returns.approve(merchant.id, return_id, actor=current_actor(), document=_optional_body())
+    ret = returns.approve(merchant.id, return_id, actor=current_actor(), document=optional_json_body())
     return _answer(ret, merchant)
 
 
@@ -156,7 +156,7 @@ def approve_return(return_id: str):
 @merchant_required
 def reject_return(return_id: str):
     merchant = current_merchant()
-    ret = returns.reject(merchant.id, return_id, _optional_body(), actor=current_actor())
+    ret = returns.reject(merchant.id, return_id, optional_json_body(), actor=current_actor())
     return _answer(ret, merchant)
 
 
@@ -170,13 +170,14 @@ def reject_return(return_id: str):
     "take the restocking fee for damage; items not listed arrived as accepted. Receiving again answers "
     "200 with the same settled return and moves no money.",
     body=ReceiveIn,
+    body_required=False,
     responses={200: ("The settled return.", ReturnOut)},
     errors={409: "return_state: the return was rejected or cancelled."},
 )
 @merchant_required
 def receive_return(return_id: str):
     merchant = current_merchant()
-    ret = returns.receive(merchant.id, return_id, _optional_body(), actor=current_actor())
+    ret = returns.receive(merchant.id, return_id, optional_json_body(), actor=current_actor())
     return _answer(ret, merchant)
 
 

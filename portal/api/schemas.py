@@ -6,15 +6,25 @@ Request bodies are the domain's own schemas (portal.orders.schemas); these are t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
+
+def _rfc3339(value: datetime) -> str:
+    """The time with its offset, as RFC 3339 allows it: whole minutes. Zones gave far-past times
+    their local mean time (Helsinki before 1921: +01:39:49); such a time goes out in UTC instead."""
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        value = value.astimezone(UTC)
+    return value.isoformat()
+
+
 # Times go out with their offset, in the shop's time zone: 2026-11-02T12:00:00+02:00.
 Timestamp = Annotated[
     datetime,
-    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    PlainSerializer(_rfc3339, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-23T10:15:00+02:00"]}),
 ]
 

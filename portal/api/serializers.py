@@ -52,7 +52,12 @@ class _Clock:
         self.zone = ZoneInfo(merchant.timezone)
 
     def __call__(self, moment: datetime | None) -> datetime | None:
-        return moment.astimezone(self.zone) if moment is not None else None
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(self.zone)
+        except OverflowError:  # at the very edge of the calendar the shop's offset does not fit
+            return moment
 
 
 def _item(item: OrderItem, currency: str) -> schemas.ItemOut:

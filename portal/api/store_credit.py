@@ -51,6 +51,8 @@ def _idempotency_key(redemption: StoreCreditRedeemIn) -> str | None:
     header = (request.headers.get("Idempotency-Key") or "").strip() or None
     if header is not None and len(header) > 64:
         raise ValidationFailed(fields={"Idempotency-Key": [_l("Is too long.")]})
+    if header is not None and "\x00" in header:
+        raise ValidationFailed(fields={"Idempotency-Key": [_l("Must not contain NUL characters.")]})
     if header and redemption.idempotency_key and header != redemption.idempotency_key:
         raise ValidationFailed(
             fields={"idempotency_key": [_l("Differs from the Idempotency-Key header; send one key.")]}
@@ -78,6 +80,15 @@ def _idempotency_key(redemption: StoreCreditRedeemIn) -> str | None:
         409: "insufficient_store_credit: the balance is lower (the message says what is available); "
         "idempotency_key_reused: the key belongs to another redemption.",
     },
+    parameters=(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "The same as the body's `idempotency_key` (send one of them, or the same in both).",
+            "schema": {"type": "string", "maxLength": 64},
+        },
+    ),
 )
 @merchant_required
 def redeem_store_credit(email: str):

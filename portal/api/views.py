@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from portal.api import bp, serializers
 from portal.api.auth import buyer_required, current_actor, current_buyer, current_merchant, merchant_required
-from portal.api.bodies import json_body
+from portal.api.bodies import check_times, json_body
 from portal.api.openapi import POLICY, POLICY_PATCH, build, document
 from portal.api.schemas import (
     BuyerLinkOut,
@@ -74,7 +74,9 @@ def _order_answer(number: str) -> dict:
 )
 @merchant_required
 def put_order(number: str):
-    order, created = orders.upsert_order(current_merchant(), number, json_body(), actor=current_actor())
+    document = json_body()
+    check_times(document, "placed_at")
+    order, created = orders.upsert_order(current_merchant(), number, document, actor=current_actor())
     number = order.number
     if created:
         return _order_answer(number), 201, {"Location": url_for(".get_order", number=number)}
@@ -131,7 +133,9 @@ def add_shipment(number: str):
 @merchant_required
 def add_tracking_event(shipment_id: str):
     merchant = current_merchant()
-    event = orders.add_tracking_event(merchant, shipment_id, json_body(), actor=current_actor())
+    document = json_body()
+    check_times(document, "occurred_at")
+    event = orders.add_tracking_event(merchant, shipment_id, document, actor=current_actor())
     return serializers.tracking_event(event, merchant), 201
 
 

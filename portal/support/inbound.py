@@ -44,21 +44,52 @@ class Inbound:
     message: TicketMessage | None = None
 
 
+def _header(message: EmailMessage, name: str) -> str:
+    """A header's text; one the e-mail library cannot parse (``Message-ID: <``, ``To: a@[x``)
+    counts as absent rather than failing the whole mail."""
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:
+        log.info("inbound mail: unreadable %s header ignored", name)
+        return ""
+
+
+def _headers(message: EmailMessage, name: str) -> list[str]:
+    try:
+        return [str(value) for value in message.get_all(name, [])]
+    except Exception:
+        log.info("inbound mail: unreadable %s header ignored", name)
+        return []
+
+
+def _addresses(message: EmailMessage, name: str) -> list[str]:
+    try:
+        return [address for _name, address in getaddresses(_headers(message, name))]
+    except Exception:
+        return []
+
+
 def _token(message: EmailMessage) -> str | None:
     for header in ("To", "Cc", "Delivered-To", "X-Original-To"):
-        for _name, address in getaddresses(message.get_all(header, [])):
+        for address in _addresses(message, header):
             found = _ADDRESS_TOKEN.search(address + "@")
             if found:
                 return found.group(1).lower()
-    found = _SUBJECT_TOKEN.search(str(message.get("Subject", "")))
+    found = _SUBJECT_TOKEN.search(_header(message, "Subject"))
     return found.group(1).lower() if found else None
 
 
 def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        return ""
     if part is None:
         return ""
-    content = part.get_content()
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, AttributeError, ValueError):  # an unknown or lying charset
+        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
     if part.get_content_type() == "text/html":
         content = re.sub(r"<[^>]+>", " ", content)
     return content
@@ -85,13 +116,13 @@ def receive(raw: bytes) -> Inbound:
     token = _token(message)
     ticket = db.session.scalar(select(Ticket).where(Ticket.reply_token == token)) if token else None
     if ticket is None:
-        log.info("inbound mail without a known ticket token (%s)", message.get("Message-ID"))
+        log.info("inbound mail without a known ticket token (%s)", _header(message, "Message-ID"))
         return Inbound("no_ticket")
-    message_id = str(message.get("Message-ID", "")).strip()[:300] or None
+    message_id = _header(message, "Message-ID").strip()[:300] or None
     if message_id and db.session.scalar(select(TicketMessage.id).where(TicketMessage.email_message_id == message_id)):
         return Inbound("duplicate", ticket)
     customer = db.session.get(Customer, ticket.customer_id)
-    senders = [address.lower() for _name, address in getaddresses(message.get_all("From", []))]
+    senders = [address.lower() for address in _addresses(message, "From")]
     if customer.email.lower() not in senders:
         log.warning("inbound mail for ticket %s from %s, not its buyer", ticket.number, senders)
         return Inbound("wrong_sender", ticket)
@@ -122,7 +153,7 @@ def _photos(message: EmailMessage) -> list:
         except PhotoRefused as refusal:
             log.info(
                 "inbound mail %s: attachment %s refused (%s)",
-                message.get("Message-ID"),
+                _header(message, "Message-ID"),
                 part.get_filename(),
                 refusal.code,
             )

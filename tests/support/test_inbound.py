@@ -107,3 +107,42 @@ def test_the_command_reads_the_mail_from_stdin(runner, ticket):
         args=["support", "inbound"], input=mail(ticket, sender="x@example.com", message_id="<m3@x>")
     )
     assert refused.exit_code == 1 and refused.output.startswith("wrong_sender")
+
+
+def raw_mail(ticket, headers: str, body: bytes = b"Kiitos, odotan.\n") -> bytes:
+    """A hand-written message: what a broken or hostile mailer may send."""
+    return headers.replace("TOKEN", ticket.reply_token).replace("\n", "\r\n").encode() + b"\r\n" + body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "From: Aino <aino@example.fi>\nTo: support+…@[x\nSubject: Re\nMessage-ID: <z1@x>\n",
+        "From: Aino <aino@example.fi>\nTo: support+TOKEN@apuri.localhost\nSubject: Re\nMessage-ID: <\n",
+        "From: <\nTo: support+TOKEN@apuri.localhost\nSubject: Re\nMessage-ID: <z2@x>\n",
+    ],
+    ids=["unparseable To", "unparseable Message-ID", "unparseable From"],
+)
+def test_a_malformed_mail_is_answered_not_a_server_error(app, client, ticket, headers):
+    """Found by schemathesis: these made POST /api/v1/inbound/email answer 500."""
+    app.config["INBOUND_EMAIL_SECRET"] = SECRET
+    before = len(ticket.messages)
+    response = client.post(
+        "/api/v1/inbound/email",
+        data=raw_mail(ticket, headers),
+        headers={"Content-Type": "message/rfc822", "X-Inbound-Secret": SECRET},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["outcome"] in ("no_ticket", "wrong_sender", "landed")
+    db.session.expire_all()
+    if response.get_json()["outcome"] != "landed":
+        assert len(db.session.get(Ticket, ticket.id).messages) == before
+
+
+def test_a_mail_in_an_unknown_charset_lands_with_what_can_be_read(ticket):
+    headers = (
+        "From: Aino <aino@example.fi>\nTo: support+TOKEN@apuri.localhost\nSubject: Re\n"
+        "Message-ID: <z3@x>\nContent-Type: text/plain; charset=unknown-8bit\n"
+    )
+    result = receive(raw_mail(ticket, headers, "Kiitos, odotan saranaa.\n".encode()))
+    assert result.outcome == "landed" and result.message.body == "Kiitos, odotan saranaa."
