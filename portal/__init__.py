@@ -104,7 +104,9 @@ def _configure_login() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import portal.buyers.branding  # noqa: F401  (routes on the buyers blueprint)
+    import portal.buyers.callbacks  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.claims  # noqa: F401  (routes on the buyers blueprint)
+    import portal.buyers.feedback  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.help  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.instalments  # noqa: F401  (routes on the buyers blueprint)
     import portal.buyers.returns  # noqa: F401  (routes on the buyers blueprint)

@@ -2,8 +2,11 @@
 
 from portal.accounts.models import Role, User  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
+from portal.callbacks.models import CallbackRequest  # noqa: F401
 from portal.catalogue.models import Variant  # noqa: F401
+from portal.chat.models import AgentPresence, ChatMessage, ChatSession  # noqa: F401
 from portal.claims.models import Claim, ClaimOffer, ClaimPhoto  # noqa: F401
+from portal.feedback.models import FeedbackAnswer, FeedbackRequest  # noqa: F401
 from portal.help.models import HelpArticle, HelpArticleText  # noqa: F401
 from portal.instalments.models import Instalment, InstalmentPlan  # noqa: F401
 from portal.integrations.models import WebhookDelivery, WebhookEndpoint  # noqa: F401

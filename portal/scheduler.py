@@ -60,6 +60,18 @@ def _job_retries() -> None:
     retry_due()
 
 
+def _callback_erasure() -> None:
+    from portal.callbacks.services import erase_phone_numbers
+
+    erase_phone_numbers()
+
+
+def _feedback() -> None:
+    from portal.feedback.services import send_due_feedback
+
+    send_due_feedback()
+
+
 def _webhooks() -> None:
     from portal.integrations.webhooks import deliver_due
 
@@ -76,6 +88,8 @@ PERIODIC: list[tuple[str, int, Callable[[], None]]] = [
     ("webhooks", 60, _webhooks),
     ("tracking-staleness", 60 * 60, _tracking_staleness),
     ("job-retries", 60, _job_retries),
+    ("callback-erasure", 60 * 60, _callback_erasure),
+    ("feedback", 10 * 60, _feedback),
 ]
 
 

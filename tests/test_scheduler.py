@@ -26,6 +26,8 @@ def test_the_scheduler_sends_a_late_notice_once_and_survives_a_failing_job(app, 
         "webhooks",
         "tracking-staleness",
         "job-retries",
+        "callback-erasure",
+        "feedback",
     ]
     # within the interval nothing runs again
     assert scheduler.run_due(app, last_run, now=10_030.0) == []

@@ -287,3 +287,7 @@ def assistant_clear(slug: str):
     if ActionForm().validate_on_submit():
         _keep(merchant, [])
     return redirect(url_for(".assistant", slug=slug))
+
+
+# Live chat's buyer pages join the buyers blueprint here, beside the assistant they start from.
+from portal.buyers import chat as _chat  # noqa: E402, F401

@@ -24,6 +24,7 @@ from portal.claims.models import LIVE_STATUSES, REMEDIES, Claim, ClaimOffer, Cla
 from portal.db import lock_one, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.feedback.services import feedback_due
 from portal.merchants.policy import effective_policy
 from portal.money import format_money
 from portal.orders.models import Order, OrderItem
@@ -369,6 +370,8 @@ def _accept(claim: Claim, order: Order, actor: Actor, now: datetime, offer: Clai
         refund = ledger.request_refund(order, amount, "claim", f"Claim {claim.number}", actor, source_id=claim.id)
         claim.refund_id = refund.id
     mark_changed(order)
+    if claim.remedy not in ("replacement", "repair"):  # settled now; those two when resolved
+        feedback_due("claim", claim)
     audit.record(
         actor,
         "claim.accepted",
@@ -584,6 +587,7 @@ def resolve(merchant_id: str, claim_id: str, document: object = None, *, actor: 
             after={"carrier": data.carrier, "tracking_number": data.tracking_number, "note": data.note},
         )
         _notify(uow, claim, "claim_resolved")
+        feedback_due("claim", claim)
     return claim
 
 

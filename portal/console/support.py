@@ -95,6 +95,7 @@ SOURCE_LABELS = {
     "assistant": _l("Assistant"),
     "callback": _l("Callback request"),
     "chat": _l("Live chat"),
+    "feedback": _l("Feedback"),
 }
 
 AUTHOR_LABELS = {
@@ -108,6 +109,7 @@ ABOUT_LABELS = {
     "return": _l("Return"),
     "order": _l("Order"),
     "ticket": _l("Ticket"),
+    "feedback": _l("Feedback"),
 }
 
 HISTORY_KINDS = {

@@ -15,13 +15,13 @@ from portal.buyers.services import payment_method_label
 from portal.console import services
 from portal.console.forms import ManualRefundForm, OrderSearchForm, RefundFilterForm
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from portal.storage import StorageUnavailable
 from portal.extensions import db
 from portal.merchants.models import Merchant
 from portal.money import Money
 from portal.orders.services import get_order
 from portal.payments import services as ledger
 from portal.payments.models import Refund
+from portal.storage import StorageUnavailable
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -101,6 +101,9 @@ MAIL_STATUSES = {
 
 MAIL_KINDS = {
     "orders_link": _l("Link to all orders"),
+    "callback_confirmed": _l("Callback confirmed"),
+    "callback_missed": _l("Callback not answered"),
+    "feedback_request": _l("Feedback question"),
     "staff_invite": _l("Staff invitation"),
     "shipment_added": _l("Order shipped"),
     "order_delivered": _l("Order delivered"),
@@ -470,8 +473,11 @@ from portal.console import agents as _agents  # noqa: E402, F401
 from portal.console import api_keys as _api_keys  # noqa: E402, F401
 from portal.console import audit_log as _audit_log  # noqa: E402, F401
 from portal.console import branding as _branding  # noqa: E402, F401
+from portal.console import callbacks as _callbacks  # noqa: E402, F401
 from portal.console import canned as _canned  # noqa: E402, F401
+from portal.console import chat as _chat  # noqa: E402, F401
 from portal.console import claims as _claims  # noqa: E402, F401
+from portal.console import feedback as _feedback  # noqa: E402, F401
 from portal.console import help as _help  # noqa: E402, F401
 from portal.console import imports as _imports  # noqa: E402, F401
 from portal.console import insights as _insights  # noqa: E402, F401

@@ -16,6 +16,7 @@ from portal.audit import services as audit
 from portal.db import lock_one, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.feedback.services import feedback_due
 from portal.merchants.models import Merchant
 from portal.notifications.services import queue_email
 from portal.orders import policy
@@ -289,6 +290,7 @@ def add_tracking_event(merchant: Merchant, shipment_id: str, event_in: object, *
         if order.delivery_status == TrackingStatus.DELIVERED.value and order.delivered_at is None:
             order.delivered_at = max(s.delivered_at for s in order.shipments if s.delivered_at)
             _notify_buyer(uow, order, "order_delivered", dedupe_key=f"order_delivered:{order.id}")
+            feedback_due("delivery", order)  # asked a day later by portal.feedback's job
         mark_changed(order)
         db.session.flush()
         audit.record(
@@ -312,9 +314,7 @@ def _order_delivery_status(order: Order) -> str | None:
     return policy.furthest_status([s for s in statuses if s != TrackingStatus.DELIVERED.value])
 
 
-QUIET_STATUSES = tuple(
-    s.value for s in TrackingStatus if s not in (TrackingStatus.DELIVERED, TrackingStatus.EXPIRED)
-)
+QUIET_STATUSES = tuple(s.value for s in TrackingStatus if s not in (TrackingStatus.DELIVERED, TrackingStatus.EXPIRED))
 
 
 def flag_stale_tracking(now: datetime | None = None) -> int:

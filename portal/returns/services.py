@@ -22,6 +22,7 @@ from portal.catalogue.models import Variant
 from portal.db import lock_one, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.feedback.services import feedback_due
 from portal.merchants.policy import effective_policy
 from portal.notifications.services import queue_email
 from portal.orders.models import Order, OrderItem, Payment
@@ -610,6 +611,7 @@ def receive(merchant_id: str, return_id: str, document: object = None, *, actor:
             },
         )
         _notify(uow, ret, "return_settled")
+        feedback_due("return", ret)  # the buyer is asked how it went (portal.feedback)
     return ret
 
 

@@ -24,7 +24,7 @@ class TicketStatus(enum.StrEnum):
 
 ACTIVE_STATUSES = (TicketStatus.NEW.value, TicketStatus.OPEN.value, TicketStatus.WAITING_ON_BUYER.value)
 PRIORITIES = ("low", "normal", "high", "urgent")
-SOURCES = ("contact_form", "escalation", "email", "api", "assistant")
+SOURCES = ("contact_form", "escalation", "email", "api", "assistant", "callback", "chat", "feedback")
 
 
 def _reply_token() -> str:
@@ -37,6 +37,8 @@ class Ticket(db.Model):
         Index("ix_tickets_merchant_status", "merchant_id", "status", "first_response_due_at"),
         Index("ix_tickets_assignee", "assignee_id", "status"),
         Index("ix_tickets_merchant_created", "merchant_id", "created_at"),
+        # The solved queue, last changed first (updated_at, id): read in index order.
+        Index("ix_tickets_merchant_updated", "merchant_id", "updated_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("tkt"))

@@ -25,6 +25,7 @@ from portal.audit import services as audit
 from portal.db import lock_one, new_id, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.feedback.services import feedback_due
 from portal.merchants.models import Merchant
 from portal.merchants.policy import effective_policy
 from portal.orders.models import Customer, Order
@@ -149,7 +150,11 @@ def open_ticket(
         )
         ticket.messages = [
             TicketMessage(
-                author_kind="system" if source == "escalation" else actor.kind if actor.kind == "buyer" else "staff",
+                author_kind="system"
+                if source in ("escalation", "feedback")
+                else actor.kind
+                if actor.kind == "buyer"
+                else "staff",
                 author_id=actor.id,
                 author_label=actor.label[:254],
                 body=data.message,
@@ -362,20 +367,20 @@ def assign(ticket: Ticket, user_id: str | None, actor: Actor) -> Ticket:
 
 
 def set_status(ticket: Ticket, status: str, actor: Actor, *, now=None) -> Ticket:
-    """Staff move a ticket along; solving it e-mails the buyer the satisfaction question."""
+    """Staff move a ticket along; solving it asks the buyer the satisfaction question (portal.feedback)."""
     if status not in {s.value for s in TicketStatus}:
         raise ValidationFailed(fields={"status": [_l("Unknown status.")]})
     now = now or utcnow()
-    with unit_of_work() as uow:
+    with unit_of_work():
         ticket = lock_one(Ticket, ticket.id)
         before = ticket.status
         ticket.status = status
         if status == TicketStatus.SOLVED.value:
             ticket.solved_at = now
             if ticket.survey_sent_at is None and before != status:
-                # One question, answerable in one click from the e-mail (once per ticket).
-                ticket.survey_sent_at = now
-                _mail_buyer(uow, ticket, "ticket_survey", dedupe=f"ticket_survey:{ticket.id}")
+                # One question, answerable in one click from the e-mail (once per ticket), sent
+                # by portal.feedback's job within the buyer's one-request-a-week limit.
+                feedback_due("ticket", ticket, now=now)
         if status == TicketStatus.CLOSED.value:
             ticket.closed_at = now
         ticket.updated_at = now

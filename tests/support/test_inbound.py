@@ -144,5 +144,5 @@ def test_a_mail_in_an_unknown_charset_lands_with_what_can_be_read(ticket):
         "From: Aino <aino@example.fi>\nTo: support+TOKEN@apuri.localhost\nSubject: Re\n"
         "Message-ID: <z3@x>\nContent-Type: text/plain; charset=unknown-8bit\n"
     )
-    result = receive(raw_mail(ticket, headers, "Kiitos, odotan saranaa.\n".encode()))
+    result = receive(raw_mail(ticket, headers, b"Kiitos, odotan saranaa.\n"))
     assert result.outcome == "landed" and result.message.body == "Kiitos, odotan saranaa."
