@@ -52,6 +52,14 @@ from tests.access_matrix_world import (
     sign_everyone_in,
     sign_in,
 )
+
+# CI runs the suite twice (SQLite, then PostgreSQL) within 20 minutes. Who may reach what is
+# decided in Python before any database-specific SQL, so CI checks the matrix in its SQLite pass
+# only; on PostgreSQL outside CI (CI unset) it runs as everywhere else.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CI") == "true" and os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="the access matrix runs in CI's SQLite pass (tenancy is decided before any SQL); unset CI to run it here",
+)
 from tests.claims.conftest import jpeg
 
 ADMIN, AGENT, SUPPORT, PLATFORM = Role.MERCHANT_ADMIN, Role.MERCHANT_AGENT, Role.SUPPORT_AGENT, Role.PLATFORM_ADMIN

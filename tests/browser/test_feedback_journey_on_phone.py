@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 
 from portal.db import utcnow
-from tests.browser.conftest import artifacts, chromium, live_server, phone  # noqa: F401  (fixtures)
 from tests.browser.test_late_order_on_phone import OVERFLOWING, PHONE_WIDTH
 from tests.console.conftest import PASSWORD
-from tests.feedback.conftest import answers, deliver, follow_ups, mails, send
+from tests.feedback.conftest import answers, deliver, follow_ups, mails, send, shipped_order, shop  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +26,12 @@ def _fits(page) -> None:
 
 def test_a_poor_score_from_the_email_on_a_phone_reaches_the_shop(
     app,
-    live_server,  # noqa: F811
-    phone,  # noqa: F811
-    chromium,  # noqa: F811
-    artifacts,  # noqa: F811
-    shop,
-    shipped_order,
+    live_server,
+    phone,
+    chromium,
+    artifacts,
+    shop,  # noqa: F811  (the fixture imported above)
+    shipped_order,  # noqa: F811
     make_user,
 ):
     from playwright.sync_api import expect
