@@ -326,42 +326,34 @@ def _fresh(chat: ChatSession) -> ChatSession:
     return db.session.get(ChatSession, chat.id)
 
 
+def _agent_post(chat_id: str, post, field: str, *, keep_text: bool = False):
+    """One agent message (text, article or order) through its service; a refusal shows the chat
+    with the reason (and, for text, what was typed)."""
+    merchant, chat = _console_chat(chat_id)
+    value = request.form.get(field, "")
+    try:
+        message = post(chat.id, value, actor_for(current_user, request.remote_addr))
+    except DomainError as exc:
+        return _refused(merchant, chat, exc, value if keep_text else "")
+    return _after_post(merchant, chat, message)
+
+
 @bp.post("/chats/<chat_id>/messages", endpoint="chat_reply")
 @staff_required()
 def chat_reply(chat_id: str):
-    merchant, chat = _console_chat(chat_id)
-    value = request.form.get("message", "")
-    try:
-        message = chat_services.post_message(chat.id, value, actor_for(current_user, request.remote_addr))
-    except DomainError as exc:
-        return _refused(merchant, chat, exc, value)
-    return _after_post(merchant, chat, message)
+    return _agent_post(chat_id, chat_services.post_message, "message", keep_text=True)
 
 
 @bp.post("/chats/<chat_id>/article", endpoint="chat_article")
 @staff_required()
 def chat_article(chat_id: str):
-    merchant, chat = _console_chat(chat_id)
-    try:
-        message = chat_services.share_article(
-            chat.id, request.form.get("article", ""), actor_for(current_user, request.remote_addr)
-        )
-    except DomainError as exc:
-        return _refused(merchant, chat, exc)
-    return _after_post(merchant, chat, message)
+    return _agent_post(chat_id, chat_services.share_article, "article")
 
 
 @bp.post("/chats/<chat_id>/order", endpoint="chat_order")
 @staff_required()
 def chat_order(chat_id: str):
-    merchant, chat = _console_chat(chat_id)
-    try:
-        message = chat_services.attach_order(
-            chat.id, request.form.get("order", ""), actor_for(current_user, request.remote_addr)
-        )
-    except DomainError as exc:
-        return _refused(merchant, chat, exc)
-    return _after_post(merchant, chat, message)
+    return _agent_post(chat_id, chat_services.attach_order, "order")
 
 
 @bp.post("/chats/<chat_id>/end", endpoint="chat_end")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from portal.actors import Actor
 from portal.audit import services as audit
-from portal.db import current_unit_of_work, utcnow
+from portal.db import current_unit_of_work, lock_one, unit_of_work, utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.jobs.models import FailedJob, JobStatus
@@ -271,8 +271,8 @@ def recently_resolved(limit: int = 20) -> list[FailedJob]:
     )
 
 
-def _waiting_job(job_id: str) -> FailedJob:
-    job = db.session.get(FailedJob, job_id)
+def _waiting_job(job_id: str, *, lock: bool = False) -> FailedJob:
+    job = lock_one(FailedJob, job_id) if lock else db.session.get(FailedJob, job_id)
     if job is None:
         raise NotFound()
     if job.status not in (JobStatus.RETRYING.value, JobStatus.PARKED.value):
@@ -305,7 +305,8 @@ def run_now(job_id: str, *, actor: Actor) -> FailedJob:
         job = _finish(job_id, error=exc, by=actor.label, give_up=True)
     else:
         job = _finish(job_id, error=None, by=actor.label, give_up=False)
-    _audit(actor, "job.run", job)
+    with unit_of_work():
+        _audit(actor, "job.run", job)
     return job
 
 
@@ -313,15 +314,15 @@ def discard(job_id: str, reason: str, *, actor: Actor) -> FailedJob:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [_l("Say why this job must not run (it is kept in the audit log).")]})
-    job = _waiting_job(job_id)
-    now = utcnow()
-    job.status = JobStatus.DISCARDED.value
-    job.next_attempt_at = None
-    job.resolved_at = now
-    job.resolved_by = actor.label[:254]
-    job.updated_at = now
-    _audit(actor, "job.discarded", job, reason=reason[:500])
-    db.session.commit()
+    with unit_of_work():  # locked: a discard and a run pressed at once do not both happen
+        job = _waiting_job(job_id, lock=True)
+        now = utcnow()
+        job.status = JobStatus.DISCARDED.value
+        job.next_attempt_at = None
+        job.resolved_at = now
+        job.resolved_by = actor.label[:254]
+        job.updated_at = now
+        _audit(actor, "job.discarded", job, reason=reason[:500])
     return job
 
 
@@ -334,8 +335,6 @@ def _audit(actor: Actor, action: str, job: FailedJob, **extra: str) -> None:
         merchant_id=None,
         after={"job": job.func, "status": job.status, "attempts": job.attempts, **extra},
     )
-    if action == "job.run":
-        db.session.commit()
 
 
 def counts_or_none() -> JobCounts | None:
